@@ -1,0 +1,1 @@
+//! Feature extraction shared by training and serving (placeholder).

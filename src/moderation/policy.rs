@@ -1,0 +1,325 @@
+//! The decision policy: turns rule matches and classifier scores into approve /
+//! reject / review, explaining every contribution as a [`Reason`].
+//!
+//! Precedence, strongest first: a `reject` rule; an `allow` rule; a `review` rule;
+//! the score thresholds (after `score` rules add their weights and author trust
+//! shifts the thresholds); finally the site's mode (`premoderate` holds what would be
+//! approved, `postmoderate` publishes what would be held).
+
+use super::rules::RuleMatch;
+use super::{Action, DecidedBy, Decision, Label, Reason, Scores, Verdict};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// How a site wants comments handled.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Decide by rules and scores.
+    #[default]
+    Auto,
+    /// Everything waits for a moderator unless a rule rejects it.
+    Premoderate,
+    /// Everything is published unless the policy rejects it.
+    Postmoderate,
+}
+
+/// Score thresholds of one head.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Thresholds {
+    pub review_at: f32,
+    pub reject_at: f32,
+}
+
+/// Thresholds for both heads.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HeadThresholds {
+    pub spam: Thresholds,
+    pub abuse: Thresholds,
+}
+
+impl HeadThresholds {
+    fn get(&self, label: Label) -> Thresholds {
+        match label {
+            Label::Spam => self.spam,
+            Label::Abuse => self.abuse,
+        }
+    }
+}
+
+impl Default for HeadThresholds {
+    fn default() -> Self {
+        HeadThresholds {
+            spam: Thresholds {
+                review_at: 0.5,
+                reject_at: 0.9,
+            },
+            abuse: Thresholds {
+                review_at: 0.5,
+                reject_at: 0.9,
+            },
+        }
+    }
+}
+
+/// A site's policy, editable by admins.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Policy {
+    pub mode: Mode,
+    pub thresholds: HeadThresholds,
+    /// Per-language thresholds (`ar`, `en`, `arabizi`) replacing the defaults.
+    pub languages: BTreeMap<String, HeadThresholds>,
+    /// Authors with at least this many approved and no rejected comments are trusted.
+    pub trusted_min_approved: u32,
+    /// How much trusted authors' thresholds are raised (more lenient).
+    pub trusted_shift: f32,
+    /// How much thresholds are lowered for authors with recent rejections.
+    pub recent_rejection_shift: f32,
+    /// The window, in days, that counts as "recent" for rejections.
+    pub recent_rejection_days: u32,
+    /// Hold the first comment of an author never seen before.
+    pub hold_new_authors: bool,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            mode: Mode::Auto,
+            thresholds: HeadThresholds::default(),
+            languages: BTreeMap::new(),
+            trusted_min_approved: 5,
+            trusted_shift: 0.1,
+            recent_rejection_shift: 0.15,
+            recent_rejection_days: 7,
+            hold_new_authors: false,
+        }
+    }
+}
+
+/// Why a policy is not acceptable.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("{field}: {message}")]
+pub struct PolicyError {
+    pub field: String,
+    pub message: String,
+}
+
+impl Policy {
+    /// Check ranges and ordering; called before a policy is saved.
+    pub fn validate(&self) -> Result<(), PolicyError> {
+        let mut all = vec![("thresholds".to_string(), self.thresholds)];
+        all.extend(
+            self.languages
+                .iter()
+                .map(|(lang, t)| (format!("languages.{lang}"), *t)),
+        );
+        for (prefix, heads) in all {
+            for (head, t) in [("spam", heads.spam), ("abuse", heads.abuse)] {
+                let field = format!("{prefix}.{head}");
+                for (name, v) in [("review_at", t.review_at), ("reject_at", t.reject_at)] {
+                    if !(0.0..=1.0).contains(&v) {
+                        return Err(PolicyError {
+                            field: format!("{field}.{name}"),
+                            message: "must be between 0 and 1".into(),
+                        });
+                    }
+                }
+                if t.review_at > t.reject_at {
+                    return Err(PolicyError {
+                        field: format!("{field}.review_at"),
+                        message: "must not exceed reject_at".into(),
+                    });
+                }
+            }
+        }
+        for (name, v) in [
+            ("trusted_shift", self.trusted_shift),
+            ("recent_rejection_shift", self.recent_rejection_shift),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(PolicyError {
+                    field: name.into(),
+                    message: "must be between 0 and 1".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Decide one comment.
+    pub fn decide(
+        &self,
+        language: &str,
+        matches: &[RuleMatch],
+        model_scores: Scores,
+        history: &AuthorHistory,
+    ) -> Verdict {
+        let mut reasons: Vec<Reason> = matches.iter().map(rule_reason).collect();
+        let mut scores = model_scores;
+        for m in matches.iter().filter(|m| m.action == Action::Score) {
+            let s = match m.label {
+                Label::Spam => &mut scores.spam,
+                Label::Abuse => &mut scores.abuse,
+            };
+            *s = (*s + m.weight).clamp(0.0, 1.0);
+        }
+
+        let base = self
+            .languages
+            .get(language)
+            .copied()
+            .unwrap_or(self.thresholds);
+        let shift = self.trust_shift(history, &mut reasons);
+
+        let mut decision = Decision::Approve;
+        for label in [Label::Spam, Label::Abuse] {
+            let t = base.get(label);
+            let review_at = (t.review_at + shift).clamp(0.0, 1.0);
+            let reject_at = (t.reject_at + shift).clamp(0.0, 1.0);
+            let score = scores.get(label);
+            let head_decision = if score >= reject_at {
+                Decision::Reject
+            } else if score >= review_at {
+                Decision::Review
+            } else {
+                continue;
+            };
+            reasons.push(Reason {
+                code: format!("model.{}", label_name(label)),
+                score: Some(score),
+                review_at: Some(review_at),
+                reject_at: Some(reject_at),
+                ..Reason::default()
+            });
+            decision = stronger(decision, head_decision);
+        }
+        let mut decided_by = DecidedBy::Policy;
+
+        if self.hold_new_authors && history.is_new() && decision == Decision::Approve {
+            decision = Decision::Review;
+            reasons.push(Reason::code("policy.new_author"));
+        }
+
+        // Rule actions override scores.
+        let has = |a: Action| matches.iter().any(|m| m.action == a);
+        if has(Action::Reject) {
+            decision = Decision::Reject;
+            decided_by = DecidedBy::Rule;
+        } else if has(Action::Allow) {
+            decision = Decision::Approve;
+            decided_by = DecidedBy::Rule;
+        } else if has(Action::Review) && decision == Decision::Approve {
+            decision = Decision::Review;
+            decided_by = DecidedBy::Rule;
+        }
+
+        match (self.mode, decision) {
+            (Mode::Premoderate, Decision::Approve) => {
+                decision = Decision::Review;
+                decided_by = DecidedBy::Policy;
+                reasons.push(mode_reason(self.mode));
+            }
+            (Mode::Postmoderate, Decision::Review) => {
+                decision = Decision::Approve;
+                decided_by = DecidedBy::Policy;
+                reasons.push(mode_reason(self.mode));
+            }
+            _ => {}
+        }
+
+        Verdict {
+            decision,
+            decided_by,
+            language: language.to_string(),
+            scores,
+            reasons,
+        }
+    }
+
+    /// Positive shifts make thresholds more lenient, negative stricter.
+    fn trust_shift(&self, history: &AuthorHistory, reasons: &mut Vec<Reason>) -> f32 {
+        if history.recent_rejected > 0 {
+            reasons.push(Reason {
+                code: "policy.recent_rejections".into(),
+                detail: Some(format!(
+                    "{} rejected in the last {} days",
+                    history.recent_rejected, self.recent_rejection_days
+                )),
+                ..Reason::default()
+            });
+            -self.recent_rejection_shift
+        } else if self.trusted_min_approved > 0
+            && history.approved >= self.trusted_min_approved
+            && history.rejected == 0
+        {
+            reasons.push(Reason::code("policy.trusted_author"));
+            self.trusted_shift
+        } else {
+            0.0
+        }
+    }
+}
+
+/// What the site knows about a comment's author before this comment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AuthorHistory {
+    pub approved: u32,
+    pub rejected: u32,
+    /// Rejections within the policy's recent window.
+    pub recent_rejected: u32,
+    /// Whether the author has been seen on this site before.
+    pub seen: bool,
+}
+
+impl AuthorHistory {
+    pub fn is_new(&self) -> bool {
+        !self.seen
+    }
+}
+
+fn stronger(a: Decision, b: Decision) -> Decision {
+    let rank = |d| match d {
+        Decision::Approve => 0,
+        Decision::Review => 1,
+        Decision::Reject => 2,
+    };
+    if rank(b) > rank(a) { b } else { a }
+}
+
+fn label_name(label: Label) -> &'static str {
+    match label {
+        Label::Spam => "spam",
+        Label::Abuse => "abuse",
+    }
+}
+
+fn mode_reason(mode: Mode) -> Reason {
+    Reason {
+        code: "policy.mode".into(),
+        detail: Some(
+            match mode {
+                Mode::Auto => "auto",
+                Mode::Premoderate => "premoderate",
+                Mode::Postmoderate => "postmoderate",
+            }
+            .into(),
+        ),
+        ..Reason::default()
+    }
+}
+
+fn rule_reason(m: &RuleMatch) -> Reason {
+    Reason {
+        code: format!("rule.{}", m.kind),
+        rule_id: Some(m.rule_id.clone()),
+        label: Some(m.label),
+        action: Some(m.action),
+        weight: (m.action == Action::Score).then_some(m.weight),
+        matched: Some(m.matched.clone()),
+        span: m.span,
+        ..Reason::default()
+    }
+}

@@ -1,0 +1,62 @@
+//! Keyword and pattern rules (placeholder: the compiled rule engine replaces this).
+//! Public contract used by the rest of the crate: [`RuleDef`], [`RuleSet::compile`],
+//! [`RuleSet::evaluate`], [`RuleSet::version`], [`RuleMatch`], [`RuleError`].
+
+use super::{Action, CommentInput, FieldText, Label, Span};
+use serde::{Deserialize, Serialize};
+
+/// A rule as written in `config/rules/*.toml` or stored per site.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDef {
+    pub id: String,
+    pub kind: String,
+    #[serde(default)]
+    pub terms: Vec<String>,
+    pub label: Label,
+    pub action: Action,
+}
+
+/// Why a rule set could not be compiled.
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    #[error("rule {id}: {message}")]
+    Invalid { id: String, message: String },
+}
+
+/// One hit of one rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleMatch {
+    pub rule_id: String,
+    pub kind: String,
+    pub label: Label,
+    pub action: Action,
+    pub weight: f32,
+    pub matched: String,
+    pub span: Option<Span>,
+}
+
+/// A compiled, immutable set of rules.
+#[derive(Debug, Default)]
+pub struct RuleSet {
+    version: String,
+    defs: Vec<RuleDef>,
+}
+
+impl RuleSet {
+    pub fn compile(defs: Vec<RuleDef>, version: impl Into<String>) -> Result<RuleSet, RuleError> {
+        Ok(RuleSet {
+            version: version.into(),
+            defs,
+        })
+    }
+
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    pub fn evaluate(&self, fields: &[FieldText<'_>], _input: &CommentInput<'_>) -> Vec<RuleMatch> {
+        let _ = (&self.defs, fields);
+        Vec::new()
+    }
+}
