@@ -1,2 +1,23 @@
 //! raqib — self-hosted comment moderation for Arabic and English news sites.
+//!
+//! # Code tour
+//! - [`moderation`]: the pure core — normalize, rules, classifier, policy. No I/O.
+//! - [`store`]: SQLite or PostgreSQL behind one `Store`; one transaction per status
+//!   change, with its audit entry and outbox event.
+//! - [`http`]: the axum API — thin handlers over the core and the store, one error
+//!   type mapped to `application/problem+json` in one place.
+//! - [`app`]: wiring — state, router, background tasks, graceful shutdown.
+//! - [`webhooks`]: verdict events for the outbox.
+//! - [`config`]: layered, validated settings.
+//! - [`cli`]: the `raqib` command line.
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod http;
 pub mod moderation;
+pub mod net;
+pub mod service;
+pub mod store;
+pub mod telemetry;
+pub mod webhooks;

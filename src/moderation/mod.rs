@@ -220,8 +220,8 @@ pub struct Verdict {
 /// Everything compiled and loaded that moderation needs, swapped atomically as a
 /// whole when rules or the model change.
 pub struct Engine {
-    pub rules: rules::RuleSet,
-    pub model: Option<classifier::Model>,
+    pub rules: std::sync::Arc<rules::RuleSet>,
+    pub model: Option<std::sync::Arc<classifier::Model>>,
 }
 
 impl Engine {

@@ -60,3 +60,48 @@ impl RuleSet {
         Vec::new()
     }
 }
+
+/// The shipped rule packs, relative to the working directory.
+pub const DEFAULT_RULES_DIR: &str = "config/rules";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    #[serde(default)]
+    rule: Vec<RuleDef>,
+}
+
+/// Read rule files, or directories of `*.toml` rule files (sorted by name).
+pub fn load_paths(paths: &[std::path::PathBuf]) -> Result<Vec<RuleDef>, RuleError> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let entries = std::fs::read_dir(path).map_err(|e| io_error(path, &e))?;
+            let mut found: Vec<_> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut defs = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).map_err(|e| io_error(&file, &e))?;
+        let parsed: RuleFile = toml::from_str(&text).map_err(|e| RuleError::Invalid {
+            id: file.display().to_string(),
+            message: e.to_string(),
+        })?;
+        defs.extend(parsed.rule);
+    }
+    Ok(defs)
+}
+
+fn io_error(path: &std::path::Path, e: &std::io::Error) -> RuleError {
+    RuleError::Invalid {
+        id: path.display().to_string(),
+        message: e.to_string(),
+    }
+}

@@ -1,0 +1,267 @@
+//! The `raqib` command line: `serve`, `migrate`, `site …`, `user …`, `check`.
+//! Commands that print data print JSON on stdout; logs go to stderr.
+
+use crate::app::{self, App};
+use crate::config::Settings;
+use crate::moderation::rules::{self, RuleSet};
+use crate::moderation::{self, AuthorHistory, CommentInput, Engine, Policy};
+use crate::store::{self, Store};
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use serde::Deserialize;
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Parser, Debug)]
+#[command(name = "raqib", version, about = "Self-hosted comment moderation for Arabic and English news sites")]
+pub struct Cli {
+    /// A settings file layered over config/default.toml.
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the HTTP service (creates and migrates the database if needed).
+    Serve,
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Manage host sites.
+    #[command(subcommand)]
+    Site(SiteCommand),
+    /// Manage moderator and admin users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Moderate JSON Lines from stdin offline: one verdict per line on stdout.
+    Check(CheckArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SiteCommand {
+    /// Create a site; prints {"site_id", "api_key", "webhook_secret"}.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        callback_url: Option<String>,
+    },
+    /// List sites as JSON.
+    List,
+    /// Issue a new API key for a site; the old one stops working.
+    RotateKey {
+        #[arg(long)]
+        site: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a user; prints {"user_id", "token"}.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = ["admin", "moderator"])]
+        role: String,
+        /// Comma-separated site ids a moderator may work on.
+        #[arg(long, value_delimiter = ',')]
+        sites: Vec<String>,
+        /// Read a password for the web UI from stdin.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// Rule files or directories replacing the configured rule packs (repeatable).
+    #[arg(long)]
+    pub rules: Vec<PathBuf>,
+    /// Score with rules alone.
+    #[arg(long)]
+    pub no_model: bool,
+    /// A model file instead of the configured one.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+}
+
+/// Parse arguments and run; the binary's `main` only calls this.
+pub fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::load(cli.config.as_deref())?;
+    crate::telemetry::init_logging(settings.log_format, &settings.log_filter);
+    if let Command::Check(args) = &cli.command {
+        return check(&settings, args);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(run(cli.command, settings))
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => {
+            let store = Store::connect(&settings).await?;
+            eprintln!("database {} is up to date", store.kind());
+            store.close().await;
+            Ok(())
+        }
+        Command::Site(cmd) => site(cmd, &settings).await,
+        Command::User(cmd) => user(cmd, &settings).await,
+        Command::Check(_) => Ok(()),
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let app = App::build(settings.clone()).await?;
+    let addr = app.local_addr()?;
+    if app.state().store().count_sites().await? == 0 {
+        let (site, key) = app
+            .state()
+            .store()
+            .create_site("demo", None, &settings.policy, store::now_ms())
+            .await?;
+        println!("Created the site \"demo\" ({}). Its API key, shown only this once:\n\n    {key}\n", site.id);
+        println!("Try it:\n");
+        println!(
+            "    curl -s http://{addr}/v1/comments -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\\n      -d '{{\"external_id\": \"c1\", \"thread\": {{\"id\": \"article-1\"}}, \"author\": {{\"id\": \"reader-1\"}}, \"body\": \"مقال رائع، شكرا للكاتب\"}}'\n"
+        );
+        let _ = std::io::stdout().flush();
+    }
+    tracing::info!(%addr, database = app.state().store().kind(), "raqib listening");
+    let shutdown = CancellationToken::new();
+    let trigger = shutdown.clone();
+    tokio::spawn(async move {
+        app::shutdown_signal().await;
+        trigger.cancel();
+    });
+    app.run_until_stopped(shutdown).await
+}
+
+fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+async fn site(cmd: SiteCommand, settings: &Settings) -> anyhow::Result<()> {
+    let store = Store::connect(settings).await?;
+    match cmd {
+        SiteCommand::Create { name, callback_url } => {
+            let (site, key) = store
+                .create_site(&name, callback_url.as_deref(), &settings.policy, store::now_ms())
+                .await
+                .with_context(|| format!("creating site {name:?}"))?;
+            print_json(&serde_json::json!({"site_id": site.id, "api_key": key, "webhook_secret": site.webhook_secret}))?;
+        }
+        SiteCommand::List => {
+            let sites = store.list_sites().await?;
+            print_json(&serde_json::to_value(sites)?)?;
+        }
+        SiteCommand::RotateKey { site } => {
+            let key = store
+                .rotate_api_key(&site, store::now_ms())
+                .await
+                .with_context(|| format!("rotating the key of site {site}"))?;
+            println!("{key}");
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn user(cmd: UserCommand, settings: &Settings) -> anyhow::Result<()> {
+    let store = Store::connect(settings).await?;
+    let UserCommand::Create { email, role, sites, password_stdin } = cmd;
+    let hash = if password_stdin {
+        let mut password = String::new();
+        std::io::stdin().read_line(&mut password)?;
+        let password = password.trim_end_matches(['\r', '\n']);
+        if password.len() < 8 {
+            bail!("password must be at least 8 characters");
+        }
+        Some(crate::auth::hash_password(password)?)
+    } else {
+        None
+    };
+    let (user, token) = store
+        .create_user(&email, &role, hash.as_deref(), &sites, store::now_ms())
+        .await
+        .with_context(|| format!("creating user {email}"))?;
+    print_json(&serde_json::json!({"user_id": user.id, "token": token}))?;
+    store.close().await;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct CheckLine {
+    text: String,
+    #[serde(default)]
+    subject: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    id: Option<serde_json::Value>,
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+fn check(settings: &Settings, args: &CheckArgs) -> anyhow::Result<()> {
+    let rule_paths = if args.rules.is_empty() { settings.rules_paths.clone() } else { args.rules.clone() };
+    let defs = rules::load_paths(&rule_paths)?;
+    let version = app::rules_digest(&defs);
+    let rules = RuleSet::compile(defs, version)?;
+    let model = if args.no_model {
+        None
+    } else {
+        let path = args.model.clone().unwrap_or_else(|| settings.model_path.clone());
+        if path.as_os_str().is_empty() {
+            None
+        } else {
+            Some(Arc::new(moderation::classifier::Model::load(&path)?))
+        }
+    };
+    let engine = Engine { rules: Arc::new(rules), model };
+    let policy: Policy = settings.policy.clone();
+    let stdin = std::io::stdin().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for (n, line) in stdin.lines().enumerate() {
+        let line = line.context("reading stdin")?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value = match serde_json::from_str::<CheckLine>(&line) {
+            Err(e) => {
+                let id = serde_json::from_str::<serde_json::Value>(&line)
+                    .ok()
+                    .and_then(|v| v.get("id").cloned())
+                    .unwrap_or(serde_json::Value::Null);
+                serde_json::json!({"id": id, "line": n + 1, "error": e.to_string()})
+            }
+            Ok(c) => {
+                let input = CommentInput {
+                    body: &c.text,
+                    subject: c.subject.as_deref(),
+                    author_name: c.name.as_deref(),
+                    language: c.lang.as_deref(),
+                    ..CommentInput::default()
+                };
+                let v = engine.moderate(&input, &policy, &AuthorHistory::default());
+                serde_json::json!({"id": c.id, "decision": v.decision, "scores": v.scores,
+                    "reasons": v.reasons, "language": v.language})
+            }
+        };
+        serde_json::to_writer(&mut out, &value)?;
+        writeln!(out)?;
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,130 @@
+//! Request extractors that turn raw input into checked values or an [`ApiError`]:
+//! JSON bodies with precise problems, site API keys and user tokens.
+
+use super::error::ApiError;
+use crate::app::AppState;
+use crate::store::{ApiKeyAuth, UserAuth};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{StatusCode, header, request::Parts};
+use serde::de::DeserializeOwned;
+
+/// A JSON body. Unlike axum's `Json`, every failure is a problem document: syntax
+/// errors and invalid UTF-8 are `400 malformed_request`, wrong types and missing
+/// fields are `422 validation_failed` naming the field, oversized bodies `413`.
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                let mime = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                mime == "application/json" || mime.ends_with("+json")
+            });
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::MalformedRequest(rejection.body_text())
+            }
+        })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Parse a JSON document into `T`, classifying the failure.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| ApiError::MalformedRequest(format!("body is not valid UTF-8 (byte {})", e.valid_up_to())))?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if inner.is_data() {
+            // serde reports missing fields on the parent; name the field itself.
+            let msg = inner.to_string();
+            let field = missing_field(&msg).map_or(path.clone(), |f| {
+                if path == "." { f.to_string() } else { format!("{path}.{f}") }
+            });
+            ApiError::validation(field, strip_position(&msg))
+        } else {
+            ApiError::MalformedRequest(format!("invalid JSON: {inner}"))
+        }
+    })?;
+    de.end()
+        .map_err(|e| ApiError::MalformedRequest(format!("invalid JSON: {e}")))?;
+    Ok(value)
+}
+
+fn missing_field(msg: &str) -> Option<&str> {
+    let rest = msg.strip_prefix("missing field `")?;
+    rest.split('`').next()
+}
+
+fn strip_position(msg: &str) -> String {
+    match msg.find(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+}
+
+/// The site whose API key authorized the request.
+pub struct SiteAuth(pub ApiKeyAuth);
+
+impl FromRequestParts<AppState> for SiteAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let key = bearer(parts).ok_or(ApiError::Unauthorized)?;
+        let auth = state.site_for_key(key).await?.ok_or(ApiError::Unauthorized)?;
+        tracing::Span::current().record("site", auth.site.id.as_str());
+        Ok(SiteAuth(auth))
+    }
+}
+
+/// A moderator or admin, by personal bearer token.
+pub struct UserToken(pub UserAuth);
+
+impl FromRequestParts<AppState> for UserToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts).ok_or(ApiError::Unauthorized)?;
+        let user = state.store().user_for_token(token).await?.ok_or(ApiError::Unauthorized)?;
+        tracing::Span::current().record("user", user.user.id.as_str());
+        Ok(UserToken(user))
+    }
+}
+
+/// An admin user; moderators get `403`.
+pub struct AdminToken(pub UserAuth);
+
+impl FromRequestParts<AppState> for AdminToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let UserToken(user) = UserToken::from_request_parts(parts, state).await?;
+        if !user.is_admin() {
+            return Err(ApiError::Forbidden("admin role required".into()));
+        }
+        Ok(AdminToken(user))
+    }
+}

@@ -1,0 +1,364 @@
+//! Comments with their verdicts. Every status change is written in one transaction
+//! with its audit entry, the author's counters and the outbox event, so a verdict is
+//! never stored without the record of how it came about and the event announcing it.
+
+use super::{Result, Store, StoreError, dispatch};
+use crate::moderation::{AuthorHistory, Status};
+use crate::webhooks::OutboxEvent;
+
+/// Append an audit entry for a verdict inside the caller's transaction.
+macro_rules! insert_audit {
+    ($tx:expr, $site_id:expr, $comment_id:expr, $action:expr, $from:expr, $v:expr, $now:expr) => {
+        sqlx::query(
+            "INSERT INTO audit_log (site_id, comment_id, actor, action, from_status, to_status, model_version, rules_version, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind($site_id)
+        .bind($comment_id)
+        .bind($v.actor.as_str())
+        .bind($action)
+        .bind($from)
+        .bind($v.status.as_str())
+        .bind($v.model_version.as_str())
+        .bind($v.rules_version.as_str())
+        .bind($now)
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+
+/// Append an outbox event inside the caller's transaction.
+macro_rules! insert_outbox {
+    ($tx:expr, $e:expr) => {
+        sqlx::query(
+            "INSERT INTO outbox (event_id, site_id, comment_id, event_type, payload, created_at, next_attempt_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        )
+        .bind($e.event_id.as_str())
+        .bind($e.site_id.as_str())
+        .bind($e.comment_id.as_deref())
+        .bind($e.event_type.as_str())
+        .bind($e.payload.as_str())
+        .bind($e.created_at)
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+
+/// A comment as validated at the edge, ready to store.
+#[derive(Clone, Debug)]
+pub struct NewComment {
+    pub id: String,
+    pub site_id: String,
+    pub external_id: String,
+    pub content_hash: String,
+    pub thread_id: String,
+    pub thread_url: Option<String>,
+    pub thread_title: Option<String>,
+    pub parent_id: Option<String>,
+    pub author_id: String,
+    pub author_name: Option<String>,
+    pub author_email_hash: Option<String>,
+    pub author_ip_hash: Option<String>,
+    pub subject: Option<String>,
+    pub body: String,
+}
+
+/// The verdict columns of a comment.
+#[derive(Clone, Debug)]
+pub struct StoredVerdict {
+    pub language: String,
+    pub status: Status,
+    pub decision: String,
+    pub decided_by: String,
+    pub scores: String,
+    pub reasons: String,
+    pub model_version: String,
+    pub rules_version: String,
+    /// Who decided, for the audit log: `policy`, `rule:<id>`, `moderator:<id>`.
+    pub actor: String,
+}
+
+/// A stored comment.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CommentRow {
+    pub id: String,
+    pub site_id: String,
+    pub external_id: String,
+    pub content_hash: String,
+    pub thread_id: String,
+    pub thread_url: Option<String>,
+    pub thread_title: Option<String>,
+    pub parent_id: Option<String>,
+    pub author_id: String,
+    pub author_name: Option<String>,
+    pub subject: Option<String>,
+    pub body: String,
+    pub language: String,
+    pub status: String,
+    pub decision: String,
+    pub decided_by: String,
+    pub scores: String,
+    pub reasons: String,
+    pub model_version: String,
+    pub rules_version: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub deleted_at: Option<i64>,
+}
+
+const COMMENT_COLUMNS: &str = "id, site_id, external_id, content_hash, thread_id, thread_url, thread_title, \
+    parent_id, author_id, author_name, subject, body, language, status, decision, decided_by, scores, reasons, \
+    model_version, rules_version, created_at, updated_at, deleted_at";
+
+/// How a counter changes when a comment moves from one status to another.
+fn count_deltas(from: Option<&str>, to: Status) -> (i64, i64) {
+    let mut approved = 0;
+    let mut rejected = 0;
+    match from {
+        Some("approved") => approved -= 1,
+        Some("rejected") => rejected -= 1,
+        _ => {}
+    }
+    match to {
+        Status::Approved => approved += 1,
+        Status::Rejected => rejected += 1,
+        Status::Pending => {}
+    }
+    (approved, rejected)
+}
+
+impl Store {
+    /// Store a new comment, its verdict, the audit entry, the author's counters and the
+    /// outbox event, atomically. A duplicate `(site, external_id)` is a `Conflict`.
+    pub async fn insert_comment(
+        &self,
+        c: &NewComment,
+        v: &StoredVerdict,
+        event: &OutboxEvent,
+        now: i64,
+    ) -> Result<()> {
+        let (approved, rejected) = count_deltas(None, v.status);
+        let rejected_at = (rejected > 0).then_some(now);
+        dispatch!(self, write, |pool| {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO comments (id, site_id, external_id, content_hash, thread_id, thread_url, thread_title, \
+                 parent_id, author_id, author_name, author_email_hash, author_ip_hash, subject, body, language, status, \
+                 decision, decided_by, scores, reasons, model_version, rules_version, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23)",
+            )
+            .bind(&c.id)
+            .bind(&c.site_id)
+            .bind(&c.external_id)
+            .bind(&c.content_hash)
+            .bind(&c.thread_id)
+            .bind(&c.thread_url)
+            .bind(&c.thread_title)
+            .bind(&c.parent_id)
+            .bind(&c.author_id)
+            .bind(&c.author_name)
+            .bind(&c.author_email_hash)
+            .bind(&c.author_ip_hash)
+            .bind(&c.subject)
+            .bind(&c.body)
+            .bind(&v.language)
+            .bind(v.status.as_str())
+            .bind(&v.decision)
+            .bind(&v.decided_by)
+            .bind(&v.scores)
+            .bind(&v.reasons)
+            .bind(&v.model_version)
+            .bind(&v.rules_version)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO authors (site_id, author_id, approved, rejected, last_rejected_at, first_seen) \
+                 VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (site_id, author_id) DO UPDATE SET approved = authors.approved + $3, \
+                 rejected = authors.rejected + $4, last_rejected_at = COALESCE($5, authors.last_rejected_at)",
+            )
+            .bind(&c.site_id)
+            .bind(&c.author_id)
+            .bind(approved)
+            .bind(rejected)
+            .bind(rejected_at)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            insert_audit!(tx, &c.site_id, &c.id, "submit", None::<&str>, v, now);
+            insert_outbox!(tx, event);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Replace a comment's content and verdict after an edit by its author.
+    pub async fn update_comment(
+        &self,
+        c: &NewComment,
+        v: &StoredVerdict,
+        event: Option<&OutboxEvent>,
+        now: i64,
+    ) -> Result<()> {
+        dispatch!(self, write, |pool| {
+            let mut tx = pool.begin().await?;
+            let old: Option<(String, String)> = sqlx::query_as(
+                "SELECT status, author_id FROM comments WHERE id = $1 AND site_id = $2 AND deleted_at IS NULL",
+            )
+            .bind(&c.id)
+            .bind(&c.site_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((old_status, author_id)) = old else {
+                return Err(StoreError::NotFound);
+            };
+            sqlx::query(
+                "UPDATE comments SET content_hash = $1, thread_id = $2, thread_url = $3, thread_title = $4, parent_id = $5, \
+                 author_name = $6, author_email_hash = $7, author_ip_hash = $8, subject = $9, body = $10, language = $11, \
+                 status = $12, decision = $13, decided_by = $14, scores = $15, reasons = $16, model_version = $17, \
+                 rules_version = $18, claimed_by = NULL, claim_expires_at = NULL, updated_at = $19 WHERE id = $20",
+            )
+            .bind(&c.content_hash)
+            .bind(&c.thread_id)
+            .bind(&c.thread_url)
+            .bind(&c.thread_title)
+            .bind(&c.parent_id)
+            .bind(&c.author_name)
+            .bind(&c.author_email_hash)
+            .bind(&c.author_ip_hash)
+            .bind(&c.subject)
+            .bind(&c.body)
+            .bind(&v.language)
+            .bind(v.status.as_str())
+            .bind(&v.decision)
+            .bind(&v.decided_by)
+            .bind(&v.scores)
+            .bind(&v.reasons)
+            .bind(&v.model_version)
+            .bind(&v.rules_version)
+            .bind(now)
+            .bind(&c.id)
+            .execute(&mut *tx)
+            .await?;
+            let (approved, rejected) = count_deltas(Some(&old_status), v.status);
+            sqlx::query(
+                "UPDATE authors SET approved = approved + $1, rejected = rejected + $2, \
+                 last_rejected_at = CASE WHEN $2 > 0 THEN $3 ELSE last_rejected_at END \
+                 WHERE site_id = $4 AND author_id = $5",
+            )
+            .bind(approved)
+            .bind(rejected)
+            .bind(now)
+            .bind(&c.site_id)
+            .bind(&author_id)
+            .execute(&mut *tx)
+            .await?;
+            insert_audit!(tx, &c.site_id, &c.id, "edit", Some(old_status.as_str()), v, now);
+            if let Some(event) = event {
+                insert_outbox!(tx, event);
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The host removed a comment: it leaves the queue; its record stays for the audit.
+    pub async fn delete_comment(&self, site_id: &str, id: &str, now: i64) -> Result<()> {
+        dispatch!(self, write, |pool| {
+            let mut tx = pool.begin().await?;
+            let old: Option<(String,)> = sqlx::query_as(
+                "SELECT status FROM comments WHERE id = $1 AND site_id = $2 AND deleted_at IS NULL",
+            )
+            .bind(id)
+            .bind(site_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((status,)) = old else {
+                return Err(StoreError::NotFound);
+            };
+            sqlx::query("UPDATE comments SET deleted_at = $1, claimed_by = NULL, claim_expires_at = NULL WHERE id = $2")
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO audit_log (site_id, comment_id, actor, action, from_status, to_status, created_at) \
+                 VALUES ($1, $2, 'host', 'delete', $3, $3, $4)",
+            )
+            .bind(site_id)
+            .bind(id)
+            .bind(&status)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// A comment of a site by raqib id, or by external id when `external` is set.
+    pub async fn get_comment(&self, site_id: &str, id: &str, external: bool) -> Result<CommentRow> {
+        let column = if external { "external_id" } else { "id" };
+        let sql = format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE site_id = $1 AND {column} = $2");
+        let row = dispatch!(self, read, |pool| {
+            sqlx::query_as::<_, CommentRow>(sqlx::AssertSqlSafe(sql))
+                .bind(site_id)
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.ok_or(StoreError::NotFound)
+    }
+
+    /// Like [`Store::get_comment`] by external id, but read from the writer so it sees
+    /// a row committed an instant ago by a concurrent duplicate submit.
+    pub async fn get_comment_by_external_fresh(&self, site_id: &str, external_id: &str) -> Result<CommentRow> {
+        let sql = format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE site_id = $1 AND external_id = $2");
+        let row = dispatch!(self, write, |pool| {
+            sqlx::query_as::<_, CommentRow>(sqlx::AssertSqlSafe(sql))
+                .bind(site_id)
+                .bind(external_id)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.ok_or(StoreError::NotFound)
+    }
+
+    /// What the site knows of an author before a new comment.
+    pub async fn author_history(&self, site_id: &str, author_id: &str, recent_since: i64) -> Result<AuthorHistory> {
+        let row: Option<(i64, i64, i64)> = dispatch!(self, read, |pool| {
+            sqlx::query_as(
+                "SELECT a.approved, a.rejected, \
+                 (SELECT COUNT(*) FROM comments c WHERE c.site_id = a.site_id AND c.author_id = a.author_id \
+                  AND c.status = 'rejected' AND c.updated_at >= $3) \
+                 FROM authors a WHERE a.site_id = $1 AND a.author_id = $2",
+            )
+            .bind(site_id)
+            .bind(author_id)
+            .bind(recent_since)
+            .fetch_optional(pool)
+            .await?
+        });
+        let clamp = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
+        Ok(row.map_or_else(AuthorHistory::default, |(approved, rejected, recent)| AuthorHistory {
+            approved: clamp(approved),
+            rejected: clamp(rejected),
+            recent_rejected: clamp(recent),
+            seen: true,
+        }))
+    }
+
+    /// Number of comments stored for a site (tests and stats).
+    pub async fn count_comments(&self, site_id: &str) -> Result<i64> {
+        let (n,): (i64,) = dispatch!(self, read, |pool| {
+            sqlx::query_as("SELECT COUNT(*) FROM comments WHERE site_id = $1")
+                .bind(site_id)
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(n)
+    }
+}
+
