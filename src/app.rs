@@ -3,9 +3,9 @@
 
 use crate::config::Settings;
 use crate::http;
+use crate::moderation::Engine;
 use crate::moderation::classifier::Model;
 use crate::moderation::rules::{self, RuleDef, RuleSet};
-use crate::moderation::Engine;
 use crate::store::{self, ApiKeyAuth, Store};
 use anyhow::Context;
 use arc_swap::ArcSwap;
@@ -58,7 +58,9 @@ impl Engines {
         for row in site_rules {
             match serde_json::from_str::<RuleDef>(&row.definition) {
                 Ok(def) => by_site.entry(row.site_id).or_default().push(def),
-                Err(e) => tracing::error!(site = %row.site_id, rule = %row.id, error = %e, "stored rule unreadable; skipped"),
+                Err(e) => {
+                    tracing::error!(site = %row.site_id, rule = %row.id, error = %e, "stored rule unreadable; skipped")
+                }
             }
         }
         let mut sites = HashMap::new();
@@ -68,17 +70,35 @@ impl Engines {
             let version = format!("{base_version}.{change_seen}");
             match RuleSet::compile(all, version) {
                 Ok(rules) => {
-                    sites.insert(site, Arc::new(Engine { rules: Arc::new(rules), model: model.clone() }));
+                    sites.insert(
+                        site,
+                        Arc::new(Engine {
+                            rules: Arc::new(rules),
+                            model: model.clone(),
+                        }),
+                    );
                 }
-                Err(e) => tracing::error!(%site, error = %e, "site rules do not compile; using the base rules"),
+                Err(e) => {
+                    tracing::error!(%site, error = %e, "site rules do not compile; using the base rules")
+                }
             }
         }
-        Ok(Engines { base_defs, base_version, model, default, sites, change_seen })
+        Ok(Engines {
+            base_defs,
+            base_version,
+            model,
+            default,
+            sites,
+            change_seen,
+        })
     }
 
     /// The engine for a site: its own rules when it has any, the base rules otherwise.
     pub fn for_site(&self, site_id: &str) -> Arc<Engine> {
-        self.sites.get(site_id).cloned().unwrap_or_else(|| self.default.clone())
+        self.sites
+            .get(site_id)
+            .cloned()
+            .unwrap_or_else(|| self.default.clone())
     }
 
     pub fn base_defs(&self) -> &[RuleDef] {
@@ -111,7 +131,8 @@ impl AppState {
     /// Keyed hash of personal data (author e-mail, IP) so it is never stored in clear.
     pub fn pii_hash(&self, value: &str) -> String {
         use hmac::{Hmac, KeyInit, Mac};
-        let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(self.inner.pii_key.as_bytes()) else {
+        let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(self.inner.pii_key.as_bytes())
+        else {
             return String::new();
         };
         mac.update(value.as_bytes());
@@ -152,13 +173,23 @@ pub struct App {
 impl App {
     /// Connect and migrate the database, load rules and model, bind the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<App> {
-        let store = Store::connect(&settings).await.context("opening the database")?;
+        // Install the metrics recorder before anything records.
+        let _ = crate::telemetry::metrics_handle();
+        let store = Store::connect(&settings)
+            .await
+            .context("opening the database")?;
         let base_defs = load_base_rules(&settings)?;
         let base_version = rules_digest(&base_defs);
         let (model, model_error) = load_model(&settings);
         let change_seen = store.latest_rules_change().await?;
-        let engines = Engines::build(base_defs, base_version, model, store.all_rules().await?, change_seen)
-            .context("compiling the rules")?;
+        let engines = Engines::build(
+            base_defs,
+            base_version,
+            model,
+            store.all_rules().await?,
+            change_seen,
+        )
+        .context("compiling the rules")?;
         let pii_key = store.pii_key().await?;
         let listener = TcpListener::bind(settings.listen_addr()?)
             .await
@@ -192,8 +223,11 @@ impl App {
         let reload = tokio::spawn(reload_loop(state.clone(), tasks.clone()));
         let grace = Duration::from_secs(state.settings().server.shutdown_grace_s);
         let drained = shutdown.clone();
-        let server = axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move { drained.cancelled().await });
+        let server = axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { drained.cancelled().await });
         let served = tokio::select! {
             r = server => r.context("serving HTTP"),
             () = async { shutdown.cancelled().await; tokio::time::sleep(grace).await } => {
@@ -226,7 +260,12 @@ async fn reload_loop(state: AppState, stop: CancellationToken) {
 }
 
 fn load_base_rules(settings: &Settings) -> anyhow::Result<Vec<RuleDef>> {
-    let paths: Vec<_> = settings.rules_paths.iter().filter(|p| p.exists()).cloned().collect();
+    let paths: Vec<_> = settings
+        .rules_paths
+        .iter()
+        .filter(|p| p.exists())
+        .cloned()
+        .collect();
     for missing in settings.rules_paths.iter().filter(|p| !p.exists()) {
         tracing::warn!(path = %missing.display(), "rules path does not exist; skipped");
     }

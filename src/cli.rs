@@ -15,7 +15,11 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser, Debug)]
-#[command(name = "raqib", version, about = "Self-hosted comment moderation for Arabic and English news sites")]
+#[command(
+    name = "raqib",
+    version,
+    about = "Self-hosted comment moderation for Arabic and English news sites"
+)]
 pub struct Cli {
     /// A settings file layered over config/default.toml.
     #[arg(long, global = true)]
@@ -128,7 +132,10 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             .store()
             .create_site("demo", None, &settings.policy, store::now_ms())
             .await?;
-        println!("Created the site \"demo\" ({}). Its API key, shown only this once:\n\n    {key}\n", site.id);
+        println!(
+            "Created the site \"demo\" ({}). Its API key, shown only this once:\n\n    {key}\n",
+            site.id
+        );
         println!("Try it:\n");
         println!(
             "    curl -s http://{addr}/v1/comments -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\\n      -d '{{\"external_id\": \"c1\", \"thread\": {{\"id\": \"article-1\"}}, \"author\": {{\"id\": \"reader-1\"}}, \"body\": \"مقال رائع، شكرا للكاتب\"}}'\n"
@@ -157,10 +164,17 @@ async fn site(cmd: SiteCommand, settings: &Settings) -> anyhow::Result<()> {
     match cmd {
         SiteCommand::Create { name, callback_url } => {
             let (site, key) = store
-                .create_site(&name, callback_url.as_deref(), &settings.policy, store::now_ms())
+                .create_site(
+                    &name,
+                    callback_url.as_deref(),
+                    &settings.policy,
+                    store::now_ms(),
+                )
                 .await
                 .with_context(|| format!("creating site {name:?}"))?;
-            print_json(&serde_json::json!({"site_id": site.id, "api_key": key, "webhook_secret": site.webhook_secret}))?;
+            print_json(
+                &serde_json::json!({"site_id": site.id, "api_key": key, "webhook_secret": site.webhook_secret}),
+            )?;
         }
         SiteCommand::List => {
             let sites = store.list_sites().await?;
@@ -180,7 +194,12 @@ async fn site(cmd: SiteCommand, settings: &Settings) -> anyhow::Result<()> {
 
 async fn user(cmd: UserCommand, settings: &Settings) -> anyhow::Result<()> {
     let store = Store::connect(settings).await?;
-    let UserCommand::Create { email, role, sites, password_stdin } = cmd;
+    let UserCommand::Create {
+        email,
+        role,
+        sites,
+        password_stdin,
+    } = cmd;
     let hash = if password_stdin {
         let mut password = String::new();
         std::io::stdin().read_line(&mut password)?;
@@ -215,21 +234,31 @@ struct CheckLine {
 }
 
 fn check(settings: &Settings, args: &CheckArgs) -> anyhow::Result<()> {
-    let rule_paths = if args.rules.is_empty() { settings.rules_paths.clone() } else { args.rules.clone() };
+    let rule_paths = if args.rules.is_empty() {
+        settings.rules_paths.clone()
+    } else {
+        args.rules.clone()
+    };
     let defs = rules::load_paths(&rule_paths)?;
     let version = app::rules_digest(&defs);
     let rules = RuleSet::compile(defs, version)?;
     let model = if args.no_model {
         None
     } else {
-        let path = args.model.clone().unwrap_or_else(|| settings.model_path.clone());
+        let path = args
+            .model
+            .clone()
+            .unwrap_or_else(|| settings.model_path.clone());
         if path.as_os_str().is_empty() {
             None
         } else {
             Some(Arc::new(moderation::classifier::Model::load(&path)?))
         }
     };
-    let engine = Engine { rules: Arc::new(rules), model };
+    let engine = Engine {
+        rules: Arc::new(rules),
+        model,
+    };
     let policy: Policy = settings.policy.clone();
     let stdin = std::io::stdin().lock();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

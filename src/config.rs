@@ -152,7 +152,11 @@ pub enum ConfigError {
 impl Settings {
     /// Layer the sources and validate. `file` is the `--config` argument.
     pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
-        Self::load_from(Path::new(DEFAULT_CONFIG_FILE), file, Env::prefixed("RAQIB_"))
+        Self::load_from(
+            Path::new(DEFAULT_CONFIG_FILE),
+            file,
+            Env::prefixed("RAQIB_"),
+        )
     }
 
     fn load_from(defaults: &Path, file: Option<&Path>, env: Env) -> Result<Settings, ConfigError> {
@@ -181,7 +185,10 @@ impl Settings {
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.listen_addr()?;
         let url = self.database_url();
-        if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
             return Err(ConfigError::Invalid {
                 key: "database_url",
                 message: "must start with sqlite: or postgres://".into(),
@@ -247,10 +254,7 @@ mod tests {
     #[test]
     fn default_toml_agrees_with_code_defaults() {
         let text = std::fs::read_to_string(manifest_file(DEFAULT_CONFIG_FILE)).unwrap();
-        let from_file: Settings = Figment::new()
-            .merge(Toml::string(&text))
-            .extract()
-            .unwrap();
+        let from_file: Settings = Figment::new().merge(Toml::string(&text)).extract().unwrap();
         assert_eq!(from_file, Settings::default());
     }
 
@@ -259,18 +263,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("extra.toml");
         std::fs::write(&file, "[server]\nmax_body_byte = 10\n").unwrap();
-        let err = Settings::load_from(&manifest_file(DEFAULT_CONFIG_FILE), Some(&file), Env::prefixed("RAQIB_TEST_NONE_"))
-            .unwrap_err()
-            .to_string();
+        let err = Settings::load_from(
+            &manifest_file(DEFAULT_CONFIG_FILE),
+            Some(&file),
+            Env::prefixed("RAQIB_TEST_NONE_"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("max_body_byte"), "{err}");
     }
 
     #[test]
+    #[allow(clippy::result_large_err)]
     fn env_overrides_file_and_nests_with_double_underscore() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("RAQIBT_LISTEN", "127.0.0.1:9999");
             jail.set_env("RAQIBT_SERVER__MAX_COMMENT_CHARS", "77");
-            let s = Settings::load_from(Path::new("/nonexistent"), None, Env::prefixed("RAQIBT_")).unwrap();
+            let s = Settings::load_from(Path::new("/nonexistent"), None, Env::prefixed("RAQIBT_"))
+                .unwrap();
             assert_eq!(s.listen, "127.0.0.1:9999");
             assert_eq!(s.server.max_comment_chars, 77);
             Ok(())
@@ -279,11 +289,20 @@ mod tests {
 
     #[test]
     fn invalid_values_name_the_key() {
-        let mut s = Settings::default();
-        s.listen = "nowhere".into();
+        let s = Settings {
+            listen: "nowhere".into(),
+            ..Settings::default()
+        };
         assert!(s.validate().unwrap_err().to_string().contains("listen"));
-        let mut s = Settings::default();
-        s.database_url = "mysql://x".into();
-        assert!(s.validate().unwrap_err().to_string().contains("database_url"));
+        let s = Settings {
+            database_url: "mysql://x".into(),
+            ..Settings::default()
+        };
+        assert!(
+            s.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("database_url")
+        );
     }
 }

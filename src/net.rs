@@ -42,7 +42,8 @@ impl IpRange {
                     == masked(u128::from(u32::from(ip)), 32, self.prefix)
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                masked(u128::from(net), 128, self.prefix) == masked(u128::from(ip), 128, self.prefix)
+                masked(u128::from(net), 128, self.prefix)
+                    == masked(u128::from(ip), 128, self.prefix)
             }
             _ => false,
         }
@@ -79,8 +80,16 @@ mod tests {
         let r6 = IpRange::parse("fd00::/8").unwrap();
         assert!(r6.contains("fd12::1".parse().unwrap()));
         assert!(!r6.contains("fe80::1".parse().unwrap()));
-        assert!(IpRange::parse("1.2.3.4").unwrap().contains("1.2.3.4".parse().unwrap()));
-        assert!(IpRange::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
+        assert!(
+            IpRange::parse("1.2.3.4")
+                .unwrap()
+                .contains("1.2.3.4".parse().unwrap())
+        );
+        assert!(
+            IpRange::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
         assert!(IpRange::parse("1.2.3.4/33").is_err());
         assert!(IpRange::parse("nope").is_err());
     }

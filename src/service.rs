@@ -67,7 +67,13 @@ pub struct VerdictResponse {
 }
 
 impl VerdictResponse {
-    fn from_verdict(v: Verdict, comment_id: Option<String>, external_id: Option<String>, model: String, rules: String) -> Self {
+    fn from_verdict(
+        v: Verdict,
+        comment_id: Option<String>,
+        external_id: Option<String>,
+        model: String,
+        rules: String,
+    ) -> Self {
         VerdictResponse {
             comment_id,
             external_id,
@@ -84,7 +90,8 @@ impl VerdictResponse {
 
     /// Rebuild the verdict of a stored comment.
     pub fn from_row(row: &CommentRow) -> Result<Self, ApiError> {
-        let corrupt = |what: &str| ApiError::Internal(format!("comment {} has unreadable {what}", row.id));
+        let corrupt =
+            |what: &str| ApiError::Internal(format!("comment {} has unreadable {what}", row.id));
         let status = Status::parse(&row.status).ok_or_else(|| corrupt("status"))?;
         Ok(VerdictResponse {
             comment_id: Some(row.id.clone()),
@@ -92,7 +99,8 @@ impl VerdictResponse {
             status,
             decision: serde_json::from_value(serde_json::Value::String(row.decision.clone()))
                 .map_err(|_| corrupt("decision"))?,
-            decided_by: crate::moderation::DecidedBy::parse(&row.decided_by).ok_or_else(|| corrupt("decided_by"))?,
+            decided_by: crate::moderation::DecidedBy::parse(&row.decided_by)
+                .ok_or_else(|| corrupt("decided_by"))?,
             language: row.language.clone(),
             scores: serde_json::from_str(&row.scores).map_err(|_| corrupt("scores"))?,
             reasons: serde_json::from_str(&row.reasons).map_err(|_| corrupt("reasons"))?,
@@ -109,10 +117,18 @@ pub enum Submitted {
 }
 
 /// Run the core for a site, with the author's history.
-async fn moderate(state: &AppState, site: &SiteRow, sub: &Submission, now: i64) -> Result<(Verdict, String, String), ApiError> {
+async fn moderate(
+    state: &AppState,
+    site: &SiteRow,
+    sub: &Submission,
+    now: i64,
+) -> Result<(Verdict, String, String), ApiError> {
     let policy = site.policy()?;
     let since = now - i64::from(policy.recent_rejection_days) * 86_400_000;
-    let history = state.store().author_history(&site.id, &sub.author_id, since).await?;
+    let history = state
+        .store()
+        .author_history(&site.id, &sub.author_id, since)
+        .await?;
     let engine = state.engines().for_site(&site.id);
     let verdict = engine.moderate(&sub.input(), &policy, &history);
     metrics::counter!(
@@ -133,20 +149,38 @@ fn decision_str(d: crate::moderation::Decision) -> &'static str {
 }
 
 /// Dry run: the verdict, nothing stored or counted.
-pub async fn check(state: &AppState, site: &SiteRow, sub: &Submission) -> Result<VerdictResponse, ApiError> {
+pub async fn check(
+    state: &AppState,
+    site: &SiteRow,
+    sub: &Submission,
+) -> Result<VerdictResponse, ApiError> {
     let now = crate::store::now_ms();
     let (verdict, model, rules) = moderate(state, site, sub, now).await?;
-    Ok(VerdictResponse::from_verdict(verdict, None, sub.external_id.clone(), model, rules))
+    Ok(VerdictResponse::from_verdict(
+        verdict,
+        None,
+        sub.external_id.clone(),
+        model,
+        rules,
+    ))
 }
 
 /// Submit a comment: idempotent on `(site, external_id, content)`.
-pub async fn submit(state: &AppState, site: &SiteRow, sub: &Submission) -> Result<Submitted, ApiError> {
+pub async fn submit(
+    state: &AppState,
+    site: &SiteRow,
+    sub: &Submission,
+) -> Result<Submitted, ApiError> {
     let external_id = sub
         .external_id
         .clone()
         .ok_or_else(|| ApiError::validation("external_id", "required"))?;
     let hash = sub.content_hash();
-    match state.store().get_comment(&site.id, &external_id, true).await {
+    match state
+        .store()
+        .get_comment(&site.id, &external_id, true)
+        .await
+    {
         Ok(existing) => return same_or_conflict(&existing, &hash),
         Err(StoreError::NotFound) => {}
         Err(e) => return Err(e.into()),
@@ -156,13 +190,26 @@ pub async fn submit(state: &AppState, site: &SiteRow, sub: &Submission) -> Resul
     let id = uuid::Uuid::now_v7().to_string();
     let comment = new_comment(state, site, sub, &id, &external_id, hash.clone());
     let stored = stored_verdict(&verdict, &model, &rules)?;
-    let response = VerdictResponse::from_verdict(verdict, Some(id.clone()), Some(external_id.clone()), model, rules);
+    let response = VerdictResponse::from_verdict(
+        verdict,
+        Some(id.clone()),
+        Some(external_id.clone()),
+        model,
+        rules,
+    );
     let event = verdict_event(site, &comment, &response, false, now);
-    match state.store().insert_comment(&comment, &stored, &event, now).await {
+    match state
+        .store()
+        .insert_comment(&comment, &stored, &event, now)
+        .await
+    {
         Ok(()) => Ok(Submitted::Created(response)),
         // A concurrent submit of the same external id won the race.
         Err(StoreError::Conflict(_)) => {
-            let existing = state.store().get_comment_by_external_fresh(&site.id, &external_id).await?;
+            let existing = state
+                .store()
+                .get_comment_by_external_fresh(&site.id, &external_id)
+                .await?;
             same_or_conflict(&existing, &hash)
         }
         Err(e) => Err(e.into()),
@@ -181,14 +228,22 @@ fn same_or_conflict(existing: &CommentRow, hash: &str) -> Result<Submitted, ApiE
 }
 
 /// The author edited a comment: moderate the new content and replace the verdict.
-pub async fn edit(state: &AppState, site: &SiteRow, existing: &CommentRow, sub: &Submission) -> Result<VerdictResponse, ApiError> {
+pub async fn edit(
+    state: &AppState,
+    site: &SiteRow,
+    existing: &CommentRow,
+    sub: &Submission,
+) -> Result<VerdictResponse, ApiError> {
     if existing.deleted_at.is_some() {
         return Err(ApiError::NotFound);
     }
-    if let Some(ext) = &sub.external_id {
-        if *ext != existing.external_id {
-            return Err(ApiError::validation("external_id", "does not match the comment being edited"));
-        }
+    if let Some(ext) = &sub.external_id
+        && *ext != existing.external_id
+    {
+        return Err(ApiError::validation(
+            "external_id",
+            "does not match the comment being edited",
+        ));
     }
     let hash = sub.content_hash();
     if hash == existing.content_hash {
@@ -198,14 +253,30 @@ pub async fn edit(state: &AppState, site: &SiteRow, existing: &CommentRow, sub: 
     let (verdict, model, rules) = moderate(state, site, sub, now).await?;
     let comment = new_comment(state, site, sub, &existing.id, &existing.external_id, hash);
     let stored = stored_verdict(&verdict, &model, &rules)?;
-    let response = VerdictResponse::from_verdict(verdict, Some(existing.id.clone()), Some(existing.external_id.clone()), model, rules);
+    let response = VerdictResponse::from_verdict(
+        verdict,
+        Some(existing.id.clone()),
+        Some(existing.external_id.clone()),
+        model,
+        rules,
+    );
     let changed = response.status.as_str() != existing.status;
     let event = changed.then(|| verdict_event(site, &comment, &response, true, now));
-    state.store().update_comment(&comment, &stored, event.as_ref(), now).await?;
+    state
+        .store()
+        .update_comment(&comment, &stored, event.as_ref(), now)
+        .await?;
     Ok(response)
 }
 
-fn new_comment(state: &AppState, site: &SiteRow, sub: &Submission, id: &str, external_id: &str, hash: String) -> NewComment {
+fn new_comment(
+    state: &AppState,
+    site: &SiteRow,
+    sub: &Submission,
+    id: &str,
+    external_id: &str,
+    hash: String,
+) -> NewComment {
     NewComment {
         id: id.to_string(),
         site_id: site.id.clone(),
@@ -217,7 +288,10 @@ fn new_comment(state: &AppState, site: &SiteRow, sub: &Submission, id: &str, ext
         parent_id: sub.parent_id.clone(),
         author_id: sub.author_id.clone(),
         author_name: sub.author_name.clone(),
-        author_email_hash: sub.author_email.as_deref().map(|e| state.pii_hash(&e.trim().to_lowercase())),
+        author_email_hash: sub
+            .author_email
+            .as_deref()
+            .map(|e| state.pii_hash(&e.trim().to_lowercase())),
         author_ip_hash: sub.author_ip.map(|ip| state.pii_hash(&ip.to_string())),
         subject: sub.subject.clone(),
         body: sub.body.clone(),
@@ -247,7 +321,13 @@ fn stored_verdict(v: &Verdict, model: &str, rules: &str) -> Result<StoredVerdict
     })
 }
 
-fn verdict_event(site: &SiteRow, c: &NewComment, v: &VerdictResponse, update: bool, now: i64) -> webhooks::OutboxEvent {
+fn verdict_event(
+    site: &SiteRow,
+    c: &NewComment,
+    v: &VerdictResponse,
+    update: bool,
+    now: i64,
+) -> webhooks::OutboxEvent {
     let comment = EventComment {
         comment_id: &c.id,
         external_id: &c.external_id,
@@ -257,5 +337,10 @@ fn verdict_event(site: &SiteRow, c: &NewComment, v: &VerdictResponse, update: bo
         reasons: serde_json::to_value(&v.reasons).unwrap_or_default(),
         scores: serde_json::to_value(v.scores).unwrap_or_default(),
     };
-    webhooks::comment_event(&site.id, webhooks::event_type(v.status.as_str(), update), &comment, now)
+    webhooks::comment_event(
+        &site.id,
+        webhooks::event_type(v.status.as_str(), update),
+        &comment,
+        now,
+    )
 }

@@ -65,20 +65,30 @@ impl CommentRequest {
                 return Err(ApiError::validation(field, "must not be empty"));
             }
             if value.chars().count() > limits.max_field_chars {
-                return Err(ApiError::validation(field, format!("longer than {} characters", limits.max_field_chars)));
+                return Err(ApiError::validation(
+                    field,
+                    format!("longer than {} characters", limits.max_field_chars),
+                ));
             }
             if value.contains('\0') {
                 return Err(ApiError::validation(field, "contains a NUL character"));
             }
             Ok(())
         };
-        let optional = |field: &str, value: &Option<String>| value.as_deref().map_or(Ok(()), |v| short(field, v, false));
+        let optional = |field: &str, value: &Option<String>| {
+            value.as_deref().map_or(Ok(()), |v| short(field, v, false))
+        };
         if let Some(ext) = &self.external_id {
             short("external_id", ext, true)?;
         }
         short("thread.id", &self.thread.id, true)?;
         // URLs and titles can be long; allow a generous multiple of the short limit.
-        if self.thread.url.as_deref().is_some_and(|u| u.chars().count() > 4 * limits.max_field_chars) {
+        if self
+            .thread
+            .url
+            .as_deref()
+            .is_some_and(|u| u.chars().count() > 4 * limits.max_field_chars)
+        {
             return Err(ApiError::validation("thread.url", "too long"));
         }
         optional("thread.title", &self.thread.title)?;
@@ -96,13 +106,24 @@ impl CommentRequest {
             return Err(ApiError::validation("body", "contains a NUL character"));
         }
         if self.body.chars().count() > limits.max_comment_chars {
-            return Err(ApiError::validation("body", format!("longer than {} characters", limits.max_comment_chars)));
+            return Err(ApiError::validation(
+                "body",
+                format!("longer than {} characters", limits.max_comment_chars),
+            ));
         }
-        let author_ip = match self.author.ip.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let author_ip = match self
+            .author
+            .ip
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => None,
-            Some(ip) => Some(crate::net::canonical(
-                ip.parse().map_err(|_| ApiError::validation("author.ip", "not an IP address"))?,
-            )),
+            Some(ip) => {
+                Some(crate::net::canonical(ip.parse().map_err(|_| {
+                    ApiError::validation("author.ip", "not an IP address")
+                })?))
+            }
         };
         Ok(Submission {
             external_id: self.external_id,
@@ -142,7 +163,9 @@ pub async fn submit_comment(
     ApiJson(req): ApiJson<CommentRequest>,
 ) -> ApiResult<Response> {
     let sub = req.validate(&state.settings().server)?;
-    Ok(submitted_response(service::submit(&state, &auth.site, &sub).await?))
+    Ok(submitted_response(
+        service::submit(&state, &auth.site, &sub).await?,
+    ))
 }
 
 /// Up to 500 comments at once.
@@ -172,17 +195,23 @@ pub async fn submit_batch(
     ApiJson(req): ApiJson<BatchRequest>,
 ) -> ApiResult<Json<BatchResponse>> {
     if req.comments.len() > MAX_BATCH {
-        return Err(ApiError::validation("comments", format!("at most {MAX_BATCH} items")));
+        return Err(ApiError::validation(
+            "comments",
+            format!("at most {MAX_BATCH} items"),
+        ));
     }
     let mut results = Vec::with_capacity(req.comments.len());
     for (i, item) in req.comments.into_iter().enumerate() {
         let outcome = async {
-            let req: CommentRequest = serde_json::from_value(item)
-                .map_err(|e| ApiError::validation(format!("comments[{i}]"), e.to_string()))?;
-            let sub = req.validate(&state.settings().server).map_err(|e| match e {
-                ApiError::Validation { field, message } => ApiError::validation(format!("comments[{i}].{field}"), message),
-                other => other,
-            })?;
+            let req: CommentRequest = super::extract::from_value(item, &format!("comments[{i}]"))?;
+            let sub = req
+                .validate(&state.settings().server)
+                .map_err(|e| match e {
+                    ApiError::Validation { field, message } => {
+                        ApiError::validation(format!("comments[{i}].{field}"), message)
+                    }
+                    other => other,
+                })?;
             service::submit(&state, &auth.site, &sub).await
         }
         .await;
@@ -256,6 +285,9 @@ pub async fn delete_comment(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let row = load(&state, &auth.site.id, &id).await?;
-    state.store().delete_comment(&auth.site.id, &row.id, crate::store::now_ms()).await?;
+    state
+        .store()
+        .delete_comment(&auth.site.id, &row.id, crate::store::now_ms())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

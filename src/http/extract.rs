@@ -27,7 +27,12 @@ where
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| {
-                let mime = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                let mime = v
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
                 mime == "application/json" || mime.ends_with("+json")
             });
         if !is_json {
@@ -44,28 +49,44 @@ where
     }
 }
 
-/// Parse a JSON document into `T`, classifying the failure.
+/// Parse a JSON document into `T`, classifying the failure: syntax (including
+/// trailing garbage) first, then shape.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| ApiError::MalformedRequest(format!("body is not valid UTF-8 (byte {})", e.valid_up_to())))?;
-    let mut de = serde_json::Deserializer::from_str(text);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        if inner.is_data() {
-            // serde reports missing fields on the parent; name the field itself.
-            let msg = inner.to_string();
-            let field = missing_field(&msg).map_or(path.clone(), |f| {
-                if path == "." { f.to_string() } else { format!("{path}.{f}") }
-            });
-            ApiError::validation(field, strip_position(&msg))
-        } else {
-            ApiError::MalformedRequest(format!("invalid JSON: {inner}"))
-        }
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        ApiError::MalformedRequest(format!(
+            "body is not valid UTF-8 (byte {})",
+            e.valid_up_to()
+        ))
     })?;
-    de.end()
+    let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| ApiError::MalformedRequest(format!("invalid JSON: {e}")))?;
-    Ok(value)
+    from_value(value, "")
+}
+
+/// Deserialize an already-parsed JSON value; `prefix` is prepended to field paths
+/// (`comments[3]` for batch items).
+pub fn from_value<T: DeserializeOwned>(
+    value: serde_json::Value,
+    prefix: &str,
+) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let path = err.path().to_string();
+        let msg = err.into_inner().to_string();
+        let mut field = match missing_field(&msg) {
+            // serde reports a missing field on its parent; name the field itself.
+            Some(f) if path == "." => f.to_string(),
+            Some(f) => format!("{path}.{f}"),
+            None => path,
+        };
+        if !prefix.is_empty() {
+            field = if field == "." {
+                prefix.to_string()
+            } else {
+                format!("{prefix}.{field}")
+            };
+        }
+        ApiError::validation(field, strip_position(&msg))
+    })
 }
 
 fn missing_field(msg: &str) -> Option<&str> {
@@ -83,7 +104,10 @@ fn strip_position(msg: &str) -> String {
 fn bearer(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 /// The site whose API key authorized the request.
@@ -92,9 +116,15 @@ pub struct SiteAuth(pub ApiKeyAuth);
 impl FromRequestParts<AppState> for SiteAuth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let key = bearer(parts).ok_or(ApiError::Unauthorized)?;
-        let auth = state.site_for_key(key).await?.ok_or(ApiError::Unauthorized)?;
+        let auth = state
+            .site_for_key(key)
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
         tracing::Span::current().record("site", auth.site.id.as_str());
         Ok(SiteAuth(auth))
     }
@@ -106,9 +136,16 @@ pub struct UserToken(pub UserAuth);
 impl FromRequestParts<AppState> for UserToken {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts).ok_or(ApiError::Unauthorized)?;
-        let user = state.store().user_for_token(token).await?.ok_or(ApiError::Unauthorized)?;
+        let user = state
+            .store()
+            .user_for_token(token)
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
         tracing::Span::current().record("user", user.user.id.as_str());
         Ok(UserToken(user))
     }
@@ -120,7 +157,10 @@ pub struct AdminToken(pub UserAuth);
 impl FromRequestParts<AppState> for AdminToken {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let UserToken(user) = UserToken::from_request_parts(parts, state).await?;
         if !user.is_admin() {
             return Err(ApiError::Forbidden("admin role required".into()));

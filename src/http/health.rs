@@ -36,7 +36,11 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         (None, None) => "none (rules only)".to_string(),
     };
     let ok = database.starts_with("ok") && !model.starts_with("error");
-    let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let body = Readiness {
         status: if ok { "ready" } else { "unavailable" },
         database,
@@ -48,7 +52,9 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 /// Prometheus text exposition.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, body = String)))]
 pub async fn metrics() -> impl IntoResponse {
-    let body = crate::telemetry::metrics_handle()
-        .map_or_else(|| "# metrics recorder unavailable\n".to_string(), |h| h.render());
+    let body = crate::telemetry::metrics_handle().map_or_else(
+        || "# metrics recorder unavailable\n".to_string(),
+        |h| h.render(),
+    );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }

@@ -41,8 +41,14 @@ struct BearerAuth;
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("api_key", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
-        components.add_security_scheme("user_token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        components.add_security_scheme(
+            "user_token",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
     }
 }
 
@@ -52,7 +58,11 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(comments::submit_comment))
         .routes(routes!(comments::submit_batch))
         .routes(routes!(comments::check_comment))
-        .routes(routes!(comments::get_comment, comments::edit_comment, comments::delete_comment))
+        .routes(routes!(
+            comments::get_comment,
+            comments::edit_comment,
+            comments::delete_comment
+        ))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .routes(routes!(health::metrics))
@@ -125,6 +135,7 @@ async fn record_metrics(req: Request, next: Next) -> Response {
     let status = res.status().as_u16().to_string();
     let labels = [("route", route), ("method", method), ("status", status)];
     metrics::counter!("raqib_http_requests_total", &labels).increment(1);
-    metrics::histogram!("raqib_http_request_duration_seconds", &labels).record(start.elapsed().as_secs_f64());
+    metrics::histogram!("raqib_http_request_duration_seconds", &labels)
+        .record(start.elapsed().as_secs_f64());
     res
 }

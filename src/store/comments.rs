@@ -255,7 +255,15 @@ impl Store {
             .bind(&author_id)
             .execute(&mut *tx)
             .await?;
-            insert_audit!(tx, &c.site_id, &c.id, "edit", Some(old_status.as_str()), v, now);
+            insert_audit!(
+                tx,
+                &c.site_id,
+                &c.id,
+                "edit",
+                Some(old_status.as_str()),
+                v,
+                now
+            );
             if let Some(event) = event {
                 insert_outbox!(tx, event);
             }
@@ -301,7 +309,8 @@ impl Store {
     /// A comment of a site by raqib id, or by external id when `external` is set.
     pub async fn get_comment(&self, site_id: &str, id: &str, external: bool) -> Result<CommentRow> {
         let column = if external { "external_id" } else { "id" };
-        let sql = format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE site_id = $1 AND {column} = $2");
+        let sql =
+            format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE site_id = $1 AND {column} = $2");
         let row = dispatch!(self, read, |pool| {
             sqlx::query_as::<_, CommentRow>(sqlx::AssertSqlSafe(sql))
                 .bind(site_id)
@@ -314,8 +323,14 @@ impl Store {
 
     /// Like [`Store::get_comment`] by external id, but read from the writer so it sees
     /// a row committed an instant ago by a concurrent duplicate submit.
-    pub async fn get_comment_by_external_fresh(&self, site_id: &str, external_id: &str) -> Result<CommentRow> {
-        let sql = format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE site_id = $1 AND external_id = $2");
+    pub async fn get_comment_by_external_fresh(
+        &self,
+        site_id: &str,
+        external_id: &str,
+    ) -> Result<CommentRow> {
+        let sql = format!(
+            "SELECT {COMMENT_COLUMNS} FROM comments WHERE site_id = $1 AND external_id = $2"
+        );
         let row = dispatch!(self, write, |pool| {
             sqlx::query_as::<_, CommentRow>(sqlx::AssertSqlSafe(sql))
                 .bind(site_id)
@@ -327,7 +342,12 @@ impl Store {
     }
 
     /// What the site knows of an author before a new comment.
-    pub async fn author_history(&self, site_id: &str, author_id: &str, recent_since: i64) -> Result<AuthorHistory> {
+    pub async fn author_history(
+        &self,
+        site_id: &str,
+        author_id: &str,
+        recent_since: i64,
+    ) -> Result<AuthorHistory> {
         let row: Option<(i64, i64, i64)> = dispatch!(self, read, |pool| {
             sqlx::query_as(
                 "SELECT a.approved, a.rejected, \
@@ -342,12 +362,16 @@ impl Store {
             .await?
         });
         let clamp = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
-        Ok(row.map_or_else(AuthorHistory::default, |(approved, rejected, recent)| AuthorHistory {
-            approved: clamp(approved),
-            rejected: clamp(rejected),
-            recent_rejected: clamp(recent),
-            seen: true,
-        }))
+        Ok(
+            row.map_or_else(AuthorHistory::default, |(approved, rejected, recent)| {
+                AuthorHistory {
+                    approved: clamp(approved),
+                    rejected: clamp(rejected),
+                    recent_rejected: clamp(recent),
+                    seen: true,
+                }
+            }),
+        )
     }
 
     /// Number of comments stored for a site (tests and stats).
@@ -361,4 +385,3 @@ impl Store {
         Ok(n)
     }
 }
-

@@ -164,10 +164,12 @@ impl Store {
     async fn ensure_pii_key(&self) -> Result<()> {
         let key = random_token(32);
         dispatch!(self, write, |pool| {
-            sqlx::query("INSERT INTO meta (key, value) VALUES ('pii_key', $1) ON CONFLICT (key) DO NOTHING")
-                .bind(key)
-                .execute(pool)
-                .await?;
+            sqlx::query(
+                "INSERT INTO meta (key, value) VALUES ('pii_key', $1) ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(key)
+            .execute(pool)
+            .await?;
         });
         Ok(())
     }

@@ -138,7 +138,9 @@ impl Store {
     /// recompile.
     pub async fn latest_rules_change(&self) -> Result<i64> {
         let (v,): (Option<i64>,) = dispatch!(self, read, |pool| {
-            sqlx::query_as("SELECT MAX(id) FROM rule_versions").fetch_one(pool).await?
+            sqlx::query_as("SELECT MAX(id) FROM rule_versions")
+                .fetch_one(pool)
+                .await?
         });
         Ok(v.unwrap_or(0))
     }

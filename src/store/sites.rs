@@ -20,7 +20,8 @@ pub struct SiteRow {
 impl SiteRow {
     /// The stored policy; a corrupt one falls back to nothing rather than guessing.
     pub fn policy(&self) -> Result<Policy> {
-        serde_json::from_str(&self.policy).map_err(|e| StoreError::Corrupt(format!("site {} policy: {e}", self.id)))
+        serde_json::from_str(&self.policy)
+            .map_err(|e| StoreError::Corrupt(format!("site {} policy: {e}", self.id)))
     }
 }
 
@@ -55,7 +56,8 @@ impl Store {
             name: name.to_string(),
             callback_url: callback_url.map(str::to_string),
             webhook_secret: format!("whsec_{}", random_token(24)),
-            policy: serde_json::to_string(policy).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            policy: serde_json::to_string(policy)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
             created_at: now,
         };
         let (key, prefix) = new_api_key();
@@ -98,7 +100,9 @@ impl Store {
 
     pub async fn count_sites(&self) -> Result<i64> {
         let (n,): (i64,) = dispatch!(self, read, |pool| {
-            sqlx::query_as("SELECT COUNT(*) FROM sites").fetch_one(pool).await?
+            sqlx::query_as("SELECT COUNT(*) FROM sites")
+                .fetch_one(pool)
+                .await?
         });
         Ok(n)
     }
@@ -154,11 +158,13 @@ impl Store {
             if exists.is_none() {
                 return Err(StoreError::NotFound);
             }
-            sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE site_id = $2 AND revoked_at IS NULL")
-                .bind(now)
-                .bind(site_id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE api_keys SET revoked_at = $1 WHERE site_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(site_id)
+            .execute(&mut *tx)
+            .await?;
             sqlx::query("INSERT INTO api_keys (id, site_id, prefix, key_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(uuid::Uuid::now_v7().to_string())
                 .bind(site_id)

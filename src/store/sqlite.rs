@@ -11,12 +11,12 @@ pub(super) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations
 
 pub(super) async fn connect(url: &str, settings: &Settings) -> Result<Store> {
     let options = SqliteConnectOptions::from_str(url)?;
-    if let Some(dir) = options.get_filename().parent() {
-        if !dir.as_os_str().is_empty() {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                super::StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
-            })?;
-        }
+    if let Some(dir) = options.get_filename().parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            super::StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
+        })?;
     }
     let synchronous = if settings.database.sqlite_synchronous == "full" {
         SqliteSynchronous::Full

@@ -49,7 +49,12 @@ pub fn event_type(status: &str, update: bool) -> String {
 }
 
 /// Build the outbox row for a comment event.
-pub fn comment_event(site_id: &str, event_type: String, comment: &EventComment<'_>, now_ms: i64) -> OutboxEvent {
+pub fn comment_event(
+    site_id: &str,
+    event_type: String,
+    comment: &EventComment<'_>,
+    now_ms: i64,
+) -> OutboxEvent {
     let event_id = format!("evt_{}", uuid::Uuid::now_v7().simple());
     let payload = Payload {
         id: &event_id,
@@ -74,6 +79,9 @@ pub fn comment_event(site_id: &str, event_type: String, comment: &EventComment<'
 pub fn rfc3339(ms: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }

@@ -1,0 +1,52 @@
+use crate::helpers::{TestApp, both_backends, comment};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+both_backends!(concurrent_submissions_are_each_stored_exactly_once);
+
+const TASKS: usize = 8;
+const PER_TASK: usize = 200;
+
+async fn concurrent_submissions_are_each_stored_exactly_once(app: TestApp) {
+    let app = Arc::new(app);
+    let mut handles = Vec::new();
+    for t in 0..TASKS {
+        let app = app.clone();
+        handles.push(tokio::spawn(async move {
+            let mut acked = Vec::new();
+            for i in 0..PER_TASK {
+                // Every fourth submission repeats the previous one: retries must not duplicate.
+                let n = if i % 4 == 3 { i - 1 } else { i };
+                let ext = format!("d-{t}-{n}");
+                let (status, v) = app
+                    .submit(&comment(&ext, &format!("comment {t} {n} about the news")))
+                    .await;
+                assert!(status == 201 || status == 200, "{status} {v}");
+                acked.push((ext, v["comment_id"].as_str().unwrap().to_string()));
+            }
+            acked
+        }));
+    }
+    let mut acked = Vec::new();
+    for h in handles {
+        acked.extend(h.await.unwrap());
+    }
+    let distinct: HashSet<_> = acked.iter().map(|(ext, _)| ext.clone()).collect();
+    assert_eq!(acked.len(), TASKS * PER_TASK);
+    assert_eq!(
+        app.store.count_comments(&app.site_id).await.unwrap() as usize,
+        distinct.len()
+    );
+    for (ext, id) in &acked {
+        let row = app
+            .store
+            .get_comment(&app.site_id, ext, true)
+            .await
+            .unwrap();
+        assert_eq!(
+            &row.id, id,
+            "acknowledged id and stored id differ for {ext}"
+        );
+        assert!(!row.status.is_empty());
+    }
+}

@@ -1,0 +1,23 @@
+//! Integration tests: the real app on port 0, through its public HTTP API and CLI,
+//! against a fresh SQLite file per test and, when `TEST_DATABASE_URL` is set, a fresh
+//! PostgreSQL database per test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::field_reassign_with_default,
+    clippy::type_complexity,
+    unreachable_pub
+)]
+
+mod helpers;
+
+/// Submit, read, edit, delete, idempotency, batch, dry run.
+mod api;
+/// The `raqib` binary: serve bootstrap, site management, graceful shutdown.
+mod cli;
+/// Concurrent submissions: every acknowledged comment stored exactly once.
+mod durability;
+/// Problem documents for every kind of bad input; the service keeps serving.
+mod errors;
+/// Health, readiness, metrics, OpenAPI, request ids.
+mod operations;
