@@ -55,6 +55,17 @@ pub(crate) fn fold_chars(
             src_end: src + 1,
         });
     };
+    // A deleted character (mark, tatweel, invisible) right after a kept one joins
+    // its span, so highlights cover `كَلْبٌ` whole rather than stop before the
+    // last haraka.
+    let absorb = |out: &mut Vec<KChar>, i: u32| {
+        if let Some(last) = out.last_mut()
+            && last.c != ' '
+            && last.src_end == i
+        {
+            last.src_end = i + 1;
+        }
+    };
     for (i, c) in input {
         if is_plain(c) {
             push(&mut out, fold_digit(fold_arabic(c)), i);
@@ -75,10 +86,12 @@ pub(crate) fn fold_chars(
                 stats.bidi_overrides += 1;
             }
             stats.removed_invisibles += 1;
+            absorb(&mut out, i);
             continue;
         }
         if is_presentation_haraka(c) {
             stats.removed_marks += 1;
+            absorb(&mut out, i);
             continue;
         }
         if c == DAGGER_ALEF {
@@ -87,12 +100,14 @@ pub(crate) fn fold_chars(
                 push(&mut out, 'ا', i);
             } else {
                 stats.removed_marks += 1;
+                absorb(&mut out, i);
             }
             continue;
         }
         // Steps 3–5 for everything else: compatibility decomposition (NFKD, which
         // with the mark stripping below equals NFKC + NFD + strip + NFC for our
         // purposes), a second pass of invisible removal, lowercasing and mark removal.
+        let before = out.len();
         for d in std::iter::once(c).nfkd() {
             if is_invisible(d) {
                 stats.removed_invisibles += 1;
@@ -110,6 +125,9 @@ pub(crate) fn fold_chars(
                 let e = fold_digit(fold_arabic(e));
                 push(&mut out, if is_blank(e) { ' ' } else { e }, i);
             }
+        }
+        if out.len() == before {
+            absorb(&mut out, i);
         }
     }
     if out.last().is_some_and(|k| k.c == ' ') {

@@ -96,6 +96,21 @@ fn core_of(token: &[KChar]) -> &[KChar] {
     token.get(s..e).unwrap_or(&[])
 }
 
+/// The part of a Latin token that phrase rules read: leading leet symbols stay
+/// (`$tupid`), trailing ones only when they can be letters inside a word (`a$$`),
+/// so `idiot!` reads as `idiot`.
+fn leet_core(token: &[KChar]) -> &[KChar] {
+    let s = token
+        .iter()
+        .position(|k| is_word_char(k.c) || matches!(k.c, '$' | '@' | '!' | '|'))
+        .unwrap_or(token.len());
+    let e = token
+        .iter()
+        .rposition(|k| is_word_char(k.c) || k.c == '$')
+        .map_or(s, |e| e + 1);
+    token.get(s..e.max(s)).unwrap_or(&[])
+}
+
 fn counts(chars: &[KChar]) -> (usize, usize) {
     let ar = chars.iter().filter(|k| is_arabic_letter(k.c)).count();
     let lat = chars
@@ -129,7 +144,7 @@ fn emit_token(token: &[KChar], sink: &mut Sink<'_>) {
                 emit_latin(run, run, sink);
             }
         }
-        phrase_token(core, sink, false);
+        phrase_token(leet_core(token), sink, false);
     }
 }
 
@@ -261,7 +276,9 @@ fn phrase_token(core: &[KChar], sink: &mut Sink<'_>, arabic: bool) {
     };
     let start = sink.buf.len();
     if arabic {
-        sink.buf.extend(core.iter().map(|k| k.c));
+        // Arabic letters only, like the squeezed candidate: `ك*س` reads as `كس`.
+        sink.buf
+            .extend(core.iter().map(|k| k.c).filter(|&c| is_arabic_letter(c)));
     } else {
         sink.buf.extend(latin_key(core).map(leet));
     }

@@ -337,7 +337,7 @@ impl RuleSet {
     /// turn hits into matches.
     fn finish(&self, hits: Vec<Hit>, fields: &[FieldText<'_>]) -> Vec<RuleMatch> {
         let matched: HashSet<usize> = hits.iter().map(|h| h.rule).collect();
-        let mut seen: HashSet<(usize, Option<FieldSpan>)> = HashSet::new();
+        let mut seen: HashSet<(usize, Option<FieldSpan>, Option<String>)> = HashSet::new();
         let mut out = Vec::new();
         for h in hits {
             let Some(meta) = self.metas.get(h.rule) else {
@@ -346,7 +346,7 @@ impl RuleSet {
             if !meta.requires.is_empty() && !meta.requires.iter().any(|r| matched.contains(r)) {
                 continue;
             }
-            if !seen.insert((h.rule, h.span)) {
+            if !seen.insert((h.rule, h.span, h.text.clone())) {
                 continue;
             }
             let matched_text = match (h.span, h.text) {
