@@ -65,8 +65,7 @@ impl Engines {
         }
         let mut sites = HashMap::new();
         for (site, defs) in by_site {
-            let mut all = base_defs.clone();
-            all.extend(defs);
+            let all = merge_rule_defs(&base_defs, defs);
             let version = format!("{base_version}.{change_seen}");
             match RuleSet::compile(all, version) {
                 Ok(rules) => {
@@ -270,6 +269,19 @@ fn load_base_rules(settings: &Settings) -> anyhow::Result<Vec<RuleDef>> {
         tracing::warn!(path = %missing.display(), "rules path does not exist; skipped");
     }
     rules::load_paths(&paths).context("loading rule files")
+}
+
+/// The shipped rules with a site's own rules on top: a site rule replaces the shipped
+/// rule of the same id (so a site can disable or retune it) or is added after them.
+pub fn merge_rule_defs(base: &[RuleDef], site_rules: Vec<RuleDef>) -> Vec<RuleDef> {
+    let mut merged: Vec<RuleDef> = base.to_vec();
+    for rule in site_rules {
+        match merged.iter_mut().find(|d| d.id == rule.id) {
+            Some(slot) => *slot = rule,
+            None => merged.push(rule),
+        }
+    }
+    merged
 }
 
 /// A short stable digest of the base rules, so verdicts name the rule pack they used.

@@ -2,6 +2,7 @@
 //! every request goes through (request id, tracing span, metrics, timeout, body limit,
 //! panic catcher) and problem documents for unknown routes and methods.
 
+pub mod admin;
 pub mod comments;
 pub mod error;
 pub mod extract;
@@ -32,6 +33,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
     info(title = "raqib", description = "Self-hosted comment moderation for Arabic and English news sites."),
     modifiers(&BearerAuth),
     tags((name = "comments", description = "Host-site API (site API key)"),
+         (name = "admin", description = "Admin API (admin user token)"),
          (name = "operations", description = "Health, readiness, metrics"))
 )]
 struct ApiDoc;
@@ -63,6 +65,14 @@ fn api_routes() -> OpenApiRouter<AppState> {
             comments::edit_comment,
             comments::delete_comment
         ))
+        .routes(routes!(admin::list_rules, admin::create_rule))
+        .routes(routes!(
+            admin::get_rule,
+            admin::update_rule,
+            admin::delete_rule
+        ))
+        .routes(routes!(admin::test_rules))
+        .routes(routes!(admin::backtest_rule))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .routes(routes!(health::metrics))

@@ -374,6 +374,22 @@ impl Store {
         )
     }
 
+    /// A site's most recent comments, newest first (rule backtests).
+    pub async fn recent_comments(&self, site_id: &str, limit: i64) -> Result<Vec<CommentRow>> {
+        let sql = format!(
+            "SELECT {COMMENT_COLUMNS} FROM comments WHERE site_id = $1 AND deleted_at IS NULL \
+             ORDER BY created_at DESC, id DESC LIMIT $2"
+        );
+        let rows = dispatch!(self, read, |pool| {
+            sqlx::query_as::<_, CommentRow>(sqlx::AssertSqlSafe(sql))
+                .bind(site_id)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows)
+    }
+
     /// Number of comments stored for a site (tests and stats).
     pub async fn count_comments(&self, site_id: &str) -> Result<i64> {
         let (n,): (i64,) = dispatch!(self, read, |pool| {

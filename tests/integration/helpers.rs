@@ -113,7 +113,7 @@ pub struct TestApp {
     pub settings: Settings,
     shutdown: CancellationToken,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
     _pg: Option<PgDatabase>,
 }
 
@@ -158,9 +158,43 @@ impl TestApp {
             settings,
             shutdown,
             server: Some(server),
-            _dir: dir,
+            _dir: Some(dir),
             _pg: pg,
         })
+    }
+
+    /// Another instance on the same database (and site), as in a multi-instance
+    /// deployment. It must not outlive `self`, which owns the database.
+    pub async fn second_instance(&self) -> TestApp {
+        let app = App::build(self.settings.clone())
+            .await
+            .expect("build second app");
+        let addr = app.local_addr().unwrap();
+        let store = app.state().store().clone();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(app.run_until_stopped(shutdown.clone()));
+        TestApp {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            site_id: self.site_id.clone(),
+            api_key: self.api_key.clone(),
+            store,
+            settings: self.settings.clone(),
+            shutdown,
+            server: Some(server),
+            _dir: None,
+            _pg: None,
+        }
+    }
+
+    /// A user with a bearer token: `admin`, or `moderator` of the given sites.
+    pub async fn user_token(&self, role: &str, sites: &[String]) -> String {
+        let email = format!("{role}-{}@example.com", uuid::Uuid::new_v4().simple());
+        self.store
+            .create_user(&email, role, None, sites, raqib::store::now_ms())
+            .await
+            .unwrap()
+            .1
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -21,3 +21,5 @@ mod durability;
 mod errors;
 /// Health, readiness, metrics, OpenAPI, request ids.
 mod operations;
+/// Admin rules API: CRUD, validation, test, backtest, scoping, hot reload.
+mod rules;
