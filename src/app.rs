@@ -28,6 +28,8 @@ struct Inner {
     engines: ArcSwap<Engines>,
     model_error: Option<String>,
     pii_key: String,
+    /// Added to the system clock; only tests move it (lease expiry, retention).
+    clock_offset_ms: std::sync::atomic::AtomicI64,
 }
 
 /// The compiled moderation engines: the shipped rule packs for every site, plus each
@@ -122,6 +124,23 @@ impl AppState {
         self.inner.engines.load_full()
     }
 
+    /// The current time in Unix milliseconds, as this instance sees it.
+    pub fn now(&self) -> i64 {
+        store::now_ms()
+            + self
+                .inner
+                .clock_offset_ms
+                .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Move this instance's clock forward. Tests use it to expire leases without
+    /// sleeping; nothing in production calls it.
+    pub fn advance_clock(&self, ms: i64) {
+        self.inner
+            .clock_offset_ms
+            .fetch_add(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Why the configured model is not loaded, if it is not.
     pub fn model_error(&self) -> Option<&str> {
         self.inner.model_error.as_deref()
@@ -200,6 +219,7 @@ impl App {
                 engines: ArcSwap::from_pointee(engines),
                 model_error,
                 pii_key,
+                clock_offset_ms: std::sync::atomic::AtomicI64::new(0),
             }),
         };
         Ok(App { state, listener })

@@ -42,6 +42,17 @@ pub enum Command {
     User(UserCommand),
     /// Moderate JSON Lines from stdin offline: one verdict per line on stdout.
     Check(CheckArgs),
+    /// Write moderator-decided comments as training data (JSON Lines).
+    ExportLabels {
+        /// Only this site.
+        #[arg(long)]
+        site: Option<String>,
+        /// Only decisions from this date on (YYYY-MM-DD or RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -119,7 +130,69 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Site(cmd) => site(cmd, &settings).await,
         Command::User(cmd) => user(cmd, &settings).await,
         Command::Check(_) => Ok(()),
+        Command::ExportLabels { site, since, out } => {
+            export_labels(&settings, site.as_deref(), since.as_deref(), &out).await
+        }
     }
+}
+
+/// The training labels a moderator decision implies: an approval says "neither spam
+/// nor abuse"; a rejection names one head; other rejection reasons say nothing (null).
+pub fn labels_for(status: &str, reason: Option<&str>) -> (Option<bool>, Option<bool>) {
+    match (status, reason) {
+        ("approved", _) => (Some(false), Some(false)),
+        ("rejected", Some("spam")) => (Some(true), None),
+        ("rejected", Some("abuse" | "hate" | "harassment")) => (None, Some(true)),
+        _ => (None, None),
+    }
+}
+
+fn parse_since(s: &str) -> anyhow::Result<i64> {
+    let full = if s.len() == 10 {
+        format!("{s}T00:00:00Z")
+    } else {
+        s.to_string()
+    };
+    let t = time::OffsetDateTime::parse(&full, &time::format_description::well_known::Rfc3339)
+        .with_context(|| format!("--since {s:?}: use YYYY-MM-DD or RFC 3339"))?;
+    Ok(i64::try_from(t.unix_timestamp_nanos() / 1_000_000)?)
+}
+
+async fn export_labels(
+    settings: &Settings,
+    site: Option<&str>,
+    since: Option<&str>,
+    out: &std::path::Path,
+) -> anyhow::Result<()> {
+    let since = since.map(parse_since).transpose()?.unwrap_or(0);
+    let store = Store::connect(settings).await?;
+    let rows = store.moderated_comments(site, since).await?;
+    let mut file = std::io::BufWriter::new(
+        std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?,
+    );
+    let mut written = 0usize;
+    for c in rows {
+        let (spam, abuse) = labels_for(&c.status, c.decision_reason.as_deref());
+        if spam.is_none() && abuse.is_none() {
+            continue;
+        }
+        let line = serde_json::json!({
+            "id": format!("moderation:{}:{}", c.site_id, c.id),
+            "text": c.body,
+            "lang": c.language,
+            "spam": spam,
+            "abuse": abuse,
+            "label_raw": c.decision_reason.clone().unwrap_or_else(|| c.status.clone()),
+            "source": format!("moderation:{}", c.site_id),
+        });
+        serde_json::to_writer(&mut file, &line)?;
+        writeln!(file)?;
+        written += 1;
+    }
+    file.flush()?;
+    eprintln!("wrote {written} labelled comments to {}", out.display());
+    store.close().await;
+    Ok(())
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {

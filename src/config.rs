@@ -40,6 +40,7 @@ pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub rules: RulesSettings,
+    pub queue: QueueSettings,
     /// Policy given to newly created sites.
     pub policy: Policy,
 }
@@ -58,6 +59,7 @@ impl Default for Settings {
             server: ServerSettings::default(),
             database: DatabaseSettings::default(),
             rules: RulesSettings::default(),
+            queue: QueueSettings::default(),
             policy: Policy::default(),
         }
     }
@@ -136,6 +138,27 @@ impl Default for RulesSettings {
     fn default() -> Self {
         RulesSettings {
             reload_interval_ms: 1_000,
+        }
+    }
+}
+
+/// The review queue.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct QueueSettings {
+    /// How long a claimed comment stays leased to its moderator.
+    pub lease_s: u64,
+    /// Reader reports bring a published comment back to the queue once the weights of
+    /// its reports add up to this. A reporter's weight is (upheld + 1) / (decided + 2)
+    /// over their earlier reports, so a new reporter counts 0.5.
+    pub report_threshold: f64,
+}
+
+impl Default for QueueSettings {
+    fn default() -> Self {
+        QueueSettings {
+            lease_s: 300,
+            report_threshold: 1.0,
         }
     }
 }

@@ -154,7 +154,7 @@ pub async fn check(
     site: &SiteRow,
     sub: &Submission,
 ) -> Result<VerdictResponse, ApiError> {
-    let now = crate::store::now_ms();
+    let now = state.now();
     let (verdict, model, rules) = moderate(state, site, sub, now).await?;
     Ok(VerdictResponse::from_verdict(
         verdict,
@@ -185,7 +185,7 @@ pub async fn submit(
         Err(StoreError::NotFound) => {}
         Err(e) => return Err(e.into()),
     }
-    let now = crate::store::now_ms();
+    let now = state.now();
     let (verdict, model, rules) = moderate(state, site, sub, now).await?;
     let id = uuid::Uuid::now_v7().to_string();
     let comment = new_comment(state, site, sub, &id, &external_id, hash.clone());
@@ -249,7 +249,7 @@ pub async fn edit(
     if hash == existing.content_hash {
         return VerdictResponse::from_row(existing);
     }
-    let now = crate::store::now_ms();
+    let now = state.now();
     let (verdict, model, rules) = moderate(state, site, sub, now).await?;
     let comment = new_comment(state, site, sub, &existing.id, &existing.external_id, hash);
     let stored = stored_verdict(&verdict, &model, &rules)?;
@@ -318,6 +318,7 @@ fn stored_verdict(v: &Verdict, model: &str, rules: &str) -> Result<StoredVerdict
         model_version: model.to_string(),
         rules_version: rules.to_string(),
         actor,
+        risk: f64::from(v.scores.spam.max(v.scores.abuse)),
     })
 }
 

@@ -239,7 +239,11 @@ pub async fn check_comment(
 }
 
 /// `{id}` is raqib's id, or `ext:<external_id>`.
-async fn load(state: &AppState, site_id: &str, id: &str) -> ApiResult<crate::store::CommentRow> {
+pub(crate) async fn load(
+    state: &AppState,
+    site_id: &str,
+    id: &str,
+) -> ApiResult<crate::store::CommentRow> {
     let row = match id.strip_prefix("ext:") {
         Some(ext) => state.store().get_comment(site_id, ext, true).await?,
         None => state.store().get_comment(site_id, id, false).await?,

@@ -7,6 +7,8 @@ pub mod comments;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod queue;
+pub mod sites;
 
 use crate::app::AppState;
 use axum::Router;
@@ -33,6 +35,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
     info(title = "raqib", description = "Self-hosted comment moderation for Arabic and English news sites."),
     modifiers(&BearerAuth),
     tags((name = "comments", description = "Host-site API (site API key)"),
+         (name = "moderation", description = "Review queue (moderator or admin user token)"),
          (name = "admin", description = "Admin API (admin user token)"),
          (name = "operations", description = "Health, readiness, metrics"))
 )]
@@ -65,6 +68,20 @@ fn api_routes() -> OpenApiRouter<AppState> {
             comments::edit_comment,
             comments::delete_comment
         ))
+        .routes(routes!(queue::report))
+        .routes(routes!(queue::appeal))
+        .routes(routes!(queue::list_queue))
+        .routes(routes!(queue::claim))
+        .routes(routes!(queue::release))
+        .routes(routes!(queue::decide))
+        .routes(routes!(queue::bulk_decide))
+        .routes(routes!(queue::audit))
+        .routes(routes!(sites::list_sites, sites::create_site))
+        .routes(routes!(sites::rotate_key))
+        .routes(routes!(sites::get_policy, sites::put_policy))
+        .routes(routes!(sites::list_users, sites::create_user))
+        .routes(routes!(sites::disable_user))
+        .routes(routes!(sites::stats))
         .routes(routes!(admin::list_rules, admin::create_rule))
         .routes(routes!(
             admin::get_rule,

@@ -323,3 +323,155 @@ fn rule_reason(m: &RuleMatch) -> Reason {
         ..Reason::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn m(action: Action, label: Label, weight: f32) -> RuleMatch {
+        RuleMatch {
+            rule_id: format!("r-{action:?}"),
+            kind: "keyword".into(),
+            label,
+            action,
+            weight,
+            matched: "x".into(),
+            span: None,
+        }
+    }
+
+    fn trusted() -> AuthorHistory {
+        AuthorHistory {
+            approved: 10,
+            rejected: 0,
+            recent_rejected: 0,
+            seen: true,
+        }
+    }
+
+    fn recent_offender() -> AuthorHistory {
+        AuthorHistory {
+            approved: 10,
+            rejected: 2,
+            recent_rejected: 1,
+            seen: true,
+        }
+    }
+
+    fn regular() -> AuthorHistory {
+        AuthorHistory {
+            approved: 1,
+            rejected: 0,
+            recent_rejected: 0,
+            seen: true,
+        }
+    }
+
+    #[test]
+    #[allow(clippy::type_complexity)]
+    fn decision_table() {
+        let auto = Policy::default();
+        let pre = Policy {
+            mode: Mode::Premoderate,
+            ..Policy::default()
+        };
+        let post = Policy {
+            mode: Mode::Postmoderate,
+            ..Policy::default()
+        };
+        let hold_new = Policy {
+            hold_new_authors: true,
+            ..Policy::default()
+        };
+        let s = |spam, abuse| Scores { spam, abuse };
+        #[rustfmt::skip]
+        let cases: Vec<(&str, &Policy, Vec<RuleMatch>, Scores, AuthorHistory, Decision, DecidedBy, &[&str])> = vec![
+            ("clean", &auto, vec![], s(0.1, 0.1), regular(), Decision::Approve, DecidedBy::Policy, &[]),
+            ("spam above review", &auto, vec![], s(0.6, 0.1), regular(), Decision::Review, DecidedBy::Policy, &["model.spam"]),
+            ("abuse above reject", &auto, vec![], s(0.1, 0.95), regular(), Decision::Reject, DecidedBy::Policy, &["model.abuse"]),
+            ("exactly at review_at", &auto, vec![], s(0.5, 0.0), regular(), Decision::Review, DecidedBy::Policy, &["model.spam"]),
+            ("reject rule wins over low scores", &auto, vec![m(Action::Reject, Label::Spam, 0.0)], s(0.0, 0.0), regular(), Decision::Reject, DecidedBy::Rule, &["rule.keyword"]),
+            ("allow rule wins over high scores", &auto, vec![m(Action::Allow, Label::Abuse, 0.0)], s(0.99, 0.99), regular(), Decision::Approve, DecidedBy::Rule, &["rule.keyword", "model.spam", "model.abuse"]),
+            ("reject beats allow", &auto, vec![m(Action::Allow, Label::Abuse, 0.0), m(Action::Reject, Label::Abuse, 0.0)], s(0.0, 0.0), regular(), Decision::Reject, DecidedBy::Rule, &["rule.keyword"]),
+            ("review rule holds", &auto, vec![m(Action::Review, Label::Abuse, 0.0)], s(0.0, 0.0), regular(), Decision::Review, DecidedBy::Rule, &["rule.keyword"]),
+            ("review rule does not soften a reject", &auto, vec![m(Action::Review, Label::Abuse, 0.0)], s(0.0, 0.95), regular(), Decision::Reject, DecidedBy::Policy, &["model.abuse"]),
+            ("score rules add up", &auto, vec![m(Action::Score, Label::Spam, 0.3), m(Action::Score, Label::Spam, 0.3)], s(0.0, 0.0), regular(), Decision::Review, DecidedBy::Policy, &["model.spam"]),
+            ("trusted author gets slack", &auto, vec![], s(0.55, 0.0), trusted(), Decision::Approve, DecidedBy::Policy, &["policy.trusted_author"]),
+            ("recent rejections tighten", &auto, vec![], s(0.4, 0.0), recent_offender(), Decision::Review, DecidedBy::Policy, &["policy.recent_rejections", "model.spam"]),
+            ("premoderate holds clean", &pre, vec![], s(0.0, 0.0), regular(), Decision::Review, DecidedBy::Policy, &["policy.mode"]),
+            ("premoderate keeps rule rejects", &pre, vec![m(Action::Reject, Label::Spam, 0.0)], s(0.0, 0.0), regular(), Decision::Reject, DecidedBy::Rule, &[]),
+            ("postmoderate publishes doubtful", &post, vec![], s(0.6, 0.0), regular(), Decision::Approve, DecidedBy::Policy, &["model.spam", "policy.mode"]),
+            ("postmoderate still rejects", &post, vec![], s(0.95, 0.0), regular(), Decision::Reject, DecidedBy::Policy, &["model.spam"]),
+            ("new author held when configured", &hold_new, vec![], s(0.0, 0.0), AuthorHistory::default(), Decision::Review, DecidedBy::Policy, &["policy.new_author"]),
+            ("known author not held", &hold_new, vec![], s(0.0, 0.0), regular(), Decision::Approve, DecidedBy::Policy, &[]),
+        ];
+        for (name, policy, matches, scores, history, decision, by, codes) in cases {
+            let v = policy.decide("ar", &matches, scores, &history);
+            assert_eq!(v.decision, decision, "{name}: {v:?}");
+            assert_eq!(v.decided_by, by, "{name}");
+            for code in codes {
+                assert!(
+                    v.reasons.iter().any(|r| r.code == *code),
+                    "{name}: missing {code} in {:?}",
+                    v.reasons
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn language_overrides_apply() {
+        let mut p = Policy::default();
+        p.languages.insert(
+            "ar".into(),
+            HeadThresholds {
+                spam: Thresholds {
+                    review_at: 0.2,
+                    reject_at: 0.3,
+                },
+                ..HeadThresholds::default()
+            },
+        );
+        let scores = Scores {
+            spam: 0.25,
+            abuse: 0.0,
+        };
+        assert_eq!(
+            p.decide("ar", &[], scores, &AuthorHistory::default())
+                .decision,
+            Decision::Review
+        );
+        assert_eq!(
+            p.decide("en", &[], scores, &AuthorHistory::default())
+                .decision,
+            Decision::Approve
+        );
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        let mut p = Policy::default();
+        p.thresholds.abuse.review_at = 0.95;
+        assert_eq!(
+            p.validate().unwrap_err().field,
+            "thresholds.abuse.review_at"
+        );
+        let mut p = Policy::default();
+        p.languages.insert(
+            "en".into(),
+            HeadThresholds {
+                spam: Thresholds {
+                    review_at: -0.1,
+                    reject_at: 0.5,
+                },
+                ..HeadThresholds::default()
+            },
+        );
+        assert_eq!(
+            p.validate().unwrap_err().field,
+            "languages.en.spam.review_at"
+        );
+        assert!(Policy::default().validate().is_ok());
+    }
+}

@@ -44,6 +44,7 @@ macro_rules! insert_outbox {
         .await?
     };
 }
+pub(crate) use insert_outbox;
 
 /// A comment as validated at the edge, ready to store.
 #[derive(Clone, Debug)]
@@ -77,6 +78,8 @@ pub struct StoredVerdict {
     pub rules_version: String,
     /// Who decided, for the audit log: `policy`, `rule:<id>`, `moderator:<id>`.
     pub actor: String,
+    /// The higher of the two scores, which the queue sorts by.
+    pub risk: f64,
 }
 
 /// A stored comment.
@@ -105,14 +108,24 @@ pub struct CommentRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub deleted_at: Option<i64>,
+    pub risk: f64,
+    pub decided_by_user: Option<String>,
+    pub decided_at: Option<i64>,
+    pub decision_reason: Option<String>,
+    pub prior_status: Option<String>,
+    pub is_appeal: i64,
+    pub appeal_excluded_user: Option<String>,
+    pub claimed_by: Option<String>,
+    pub claim_expires_at: Option<i64>,
 }
 
-const COMMENT_COLUMNS: &str = "id, site_id, external_id, content_hash, thread_id, thread_url, thread_title, \
+pub(crate) const COMMENT_COLUMNS: &str = "id, site_id, external_id, content_hash, thread_id, thread_url, thread_title, \
     parent_id, author_id, author_name, subject, body, language, status, decision, decided_by, scores, reasons, \
-    model_version, rules_version, created_at, updated_at, deleted_at";
+    model_version, rules_version, created_at, updated_at, deleted_at, risk, decided_by_user, decided_at, \
+    decision_reason, prior_status, is_appeal, appeal_excluded_user, claimed_by, claim_expires_at";
 
 /// How a counter changes when a comment moves from one status to another.
-fn count_deltas(from: Option<&str>, to: Status) -> (i64, i64) {
+pub(crate) fn count_deltas(from: Option<&str>, to: Status) -> (i64, i64) {
     let mut approved = 0;
     let mut rejected = 0;
     match from {
@@ -145,8 +158,8 @@ impl Store {
             sqlx::query(
                 "INSERT INTO comments (id, site_id, external_id, content_hash, thread_id, thread_url, thread_title, \
                  parent_id, author_id, author_name, author_email_hash, author_ip_hash, subject, body, language, status, \
-                 decision, decided_by, scores, reasons, model_version, rules_version, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23)",
+                 decision, decided_by, scores, reasons, model_version, rules_version, created_at, updated_at, risk) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, $24)",
             )
             .bind(&c.id)
             .bind(&c.site_id)
@@ -171,6 +184,7 @@ impl Store {
             .bind(&v.model_version)
             .bind(&v.rules_version)
             .bind(now)
+            .bind(v.risk)
             .execute(&mut *tx)
             .await?;
             sqlx::query(
@@ -218,7 +232,8 @@ impl Store {
                 "UPDATE comments SET content_hash = $1, thread_id = $2, thread_url = $3, thread_title = $4, parent_id = $5, \
                  author_name = $6, author_email_hash = $7, author_ip_hash = $8, subject = $9, body = $10, language = $11, \
                  status = $12, decision = $13, decided_by = $14, scores = $15, reasons = $16, model_version = $17, \
-                 rules_version = $18, claimed_by = NULL, claim_expires_at = NULL, updated_at = $19 WHERE id = $20",
+                 rules_version = $18, claimed_by = NULL, claim_expires_at = NULL, updated_at = $19, risk = $21, \
+                 decided_by_user = NULL, decided_at = NULL, decision_reason = NULL WHERE id = $20",
             )
             .bind(&c.content_hash)
             .bind(&c.thread_id)
@@ -240,6 +255,7 @@ impl Store {
             .bind(&v.rules_version)
             .bind(now)
             .bind(&c.id)
+            .bind(v.risk)
             .execute(&mut *tx)
             .await?;
             let (approved, rejected) = count_deltas(Some(&old_status), v.status);
@@ -386,6 +402,19 @@ impl Store {
                 .bind(limit)
                 .fetch_all(pool)
                 .await?
+        });
+        Ok(rows)
+    }
+
+    /// Outbox events of a comment, oldest first: `(event_type, payload)`.
+    pub async fn outbox_events_of(&self, comment_id: &str) -> Result<Vec<(String, String)>> {
+        let rows = dispatch!(self, read, |pool| {
+            sqlx::query_as(
+                "SELECT event_type, payload FROM outbox WHERE comment_id = $1 ORDER BY id",
+            )
+            .bind(comment_id)
+            .fetch_all(pool)
+            .await?
         });
         Ok(rows)
     }

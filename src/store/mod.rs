@@ -10,12 +10,16 @@
 
 mod comments;
 mod postgres;
+mod queue;
 mod rules;
 mod sites;
 mod sqlite;
 mod users;
 
 pub use comments::{CommentRow, NewComment, StoredVerdict};
+pub use queue::{
+    AuditRow, DecisionError, DecisionInput, QueueFilter, QueueOrder, QueueRow, ReportRow, SiteScope,
+};
 pub use rules::RuleRow;
 pub use sites::{ApiKeyAuth, SiteRow};
 pub use users::{UserAuth, UserRow};

@@ -4,7 +4,7 @@
 use super::{Result, Store, StoreError, dispatch, random_token, sha256_hex};
 
 /// A user account.
-#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct UserRow {
     pub id: String,
     pub email: String,
@@ -108,6 +108,89 @@ impl Store {
         Ok(Some(UserAuth {
             user,
             sites: sites.into_iter().map(|(s,)| s).collect(),
+        }))
+    }
+
+    /// Every enabled user with their sites.
+    pub async fn list_users(&self) -> Result<Vec<(UserRow, Vec<String>)>> {
+        let users: Vec<UserRow> = dispatch!(self, read, |pool| {
+            sqlx::query_as::<_, UserRow>(
+                "SELECT id, email, role, created_at FROM users WHERE disabled_at IS NULL ORDER BY created_at, id",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        let links: Vec<(String, String)> = dispatch!(self, read, |pool| {
+            sqlx::query_as("SELECT user_id, site_id FROM user_sites ORDER BY site_id")
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(users
+            .into_iter()
+            .map(|u| {
+                let sites = links
+                    .iter()
+                    .filter(|(uid, _)| *uid == u.id)
+                    .map(|(_, s)| s.clone())
+                    .collect();
+                (u, sites)
+            })
+            .collect())
+    }
+
+    /// Disable a user and revoke all their tokens.
+    pub async fn disable_user(&self, id: &str, now: i64) -> Result<()> {
+        dispatch!(self, write, |pool| {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(
+                "UPDATE users SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query(
+                "UPDATE user_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// A user's password hash by e-mail, for web login.
+    pub async fn password_hash(&self, email: &str) -> Result<Option<(UserRow, String)>> {
+        let row: Option<(String, String, String, i64, Option<String>)> = dispatch!(
+            self,
+            read,
+            |pool| {
+                sqlx::query_as(
+                "SELECT id, email, role, created_at, password_hash FROM users WHERE email = $1 AND disabled_at IS NULL",
+            )
+            .bind(email)
+            .fetch_optional(pool)
+            .await?
+            }
+        );
+        Ok(row.and_then(|(id, email, role, created_at, hash)| {
+            hash.map(|h| {
+                (
+                    UserRow {
+                        id,
+                        email,
+                        role,
+                        created_at,
+                    },
+                    h,
+                )
+            })
         }))
     }
 }

@@ -110,6 +110,7 @@ pub struct TestApp {
     pub site_id: String,
     pub api_key: String,
     pub store: Store,
+    pub state: raqib::app::AppState,
     pub settings: Settings,
     shutdown: CancellationToken,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -143,6 +144,7 @@ impl TestApp {
         let app = App::build(settings.clone()).await.expect("build app");
         let addr = app.local_addr().unwrap();
         let store = app.state().store().clone();
+        let state = app.state().clone();
         let (site, key) = store
             .create_site("test-site", None, &settings.policy, raqib::store::now_ms())
             .await
@@ -155,6 +157,7 @@ impl TestApp {
             site_id: site.id,
             api_key: key,
             store,
+            state,
             settings,
             shutdown,
             server: Some(server),
@@ -171,9 +174,11 @@ impl TestApp {
             .expect("build second app");
         let addr = app.local_addr().unwrap();
         let store = app.state().store().clone();
+        let state = app.state().clone();
         let shutdown = CancellationToken::new();
         let server = tokio::spawn(app.run_until_stopped(shutdown.clone()));
         TestApp {
+            state,
             base: format!("http://{addr}"),
             client: reqwest::Client::new(),
             site_id: self.site_id.clone(),
@@ -214,6 +219,26 @@ impl TestApp {
             .await
             .unwrap();
         (site.id, key)
+    }
+
+    /// A request with a bearer token and an optional JSON body.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let mut req = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
     }
 
     pub async fn post_json_as(&self, key: &str, path: &str, body: &Value) -> (u16, Value) {

@@ -21,5 +21,7 @@ mod durability;
 mod errors;
 /// Health, readiness, metrics, OpenAPI, request ids.
 mod operations;
+/// The review queue: listing, claims, leases, decisions, reports, appeals, audit, stats.
+mod queue;
 /// Admin rules API: CRUD, validation, test, backtest, scoping, hot reload.
 mod rules;
