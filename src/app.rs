@@ -28,6 +28,8 @@ struct Inner {
     engines: ArcSwap<Engines>,
     model_error: Option<String>,
     pii_key: String,
+    /// Publishes change notices to other instances when Redis is configured.
+    reload_bus: Option<crate::reload::ReloadBus>,
     /// Added to the system clock; only tests move it (lease expiry, retention).
     clock_offset_ms: std::sync::atomic::AtomicI64,
 }
@@ -161,6 +163,21 @@ impl AppState {
         self.inner.store.site_for_api_key(key).await
     }
 
+    /// Reload whatever changed in the database (rules; the active model).
+    pub async fn reload_if_changed(&self) -> anyhow::Result<bool> {
+        self.reload_rules_if_changed().await
+    }
+
+    /// After a change on this instance: apply it here at once, and tell the others.
+    pub async fn changed(&self, what: &str) {
+        if let Err(e) = self.reload_if_changed().await {
+            tracing::warn!(error = %e, "reload after a change failed; the poller will retry");
+        }
+        if let Some(bus) = &self.inner.reload_bus {
+            bus.publish(what).await;
+        }
+    }
+
     /// Recompile the engines if rules changed since the last look.
     pub async fn reload_rules_if_changed(&self) -> anyhow::Result<bool> {
         let latest = self.inner.store.latest_rules_change().await?;
@@ -209,6 +226,11 @@ impl App {
         )
         .context("compiling the rules")?;
         let pii_key = store.pii_key().await?;
+        let reload_bus = if settings.redis_url.is_empty() {
+            None
+        } else {
+            crate::reload::ReloadBus::connect(&settings.redis_url).await
+        };
         let listener = TcpListener::bind(settings.listen_addr()?)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
@@ -219,6 +241,7 @@ impl App {
                 engines: ArcSwap::from_pointee(engines),
                 model_error,
                 pii_key,
+                reload_bus,
                 clock_offset_ms: std::sync::atomic::AtomicI64::new(0),
             }),
         };
@@ -240,6 +263,13 @@ impl App {
         let router = http::router(state.clone());
         let tasks = CancellationToken::new();
         let reload = tokio::spawn(reload_loop(state.clone(), tasks.clone()));
+        let subscriber = (!state.settings().redis_url.is_empty()).then(|| {
+            tokio::spawn(crate::reload::subscribe(
+                state.settings().redis_url.clone(),
+                state.clone(),
+                tasks.clone(),
+            ))
+        });
         let grace = Duration::from_secs(state.settings().server.shutdown_grace_s);
         let drained = shutdown.clone();
         let server = axum::serve(
@@ -256,6 +286,9 @@ impl App {
         };
         tasks.cancel();
         let _ = reload.await;
+        if let Some(subscriber) = subscriber {
+            let _ = subscriber.await;
+        }
         state.store().close().await;
         tracing::info!("stopped");
         served
@@ -270,7 +303,7 @@ async fn reload_loop(state: AppState, stop: CancellationToken) {
         tokio::select! {
             () = stop.cancelled() => return,
             _ = tick.tick() => {
-                if let Err(e) = state.reload_rules_if_changed().await {
+                if let Err(e) = state.reload_if_changed().await {
                     tracing::warn!(error = %e, "rule reload check failed");
                 }
             }

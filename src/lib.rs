@@ -17,6 +17,7 @@ pub mod config;
 pub mod http;
 pub mod moderation;
 pub mod net;
+pub mod reload;
 pub mod service;
 pub mod store;
 pub mod telemetry;

@@ -206,11 +206,9 @@ pub async fn delete_rule(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Apply a change on this instance at once; others pick it up by polling.
+/// Apply a change on this instance at once and notify the others.
 async fn reload(state: &AppState) {
-    if let Err(e) = state.reload_rules_if_changed().await {
-        tracing::warn!(error = %e, "reload after a rule change failed; the poller will retry");
-    }
+    state.changed("rules").await;
 }
 
 /// A text to try the rules on.

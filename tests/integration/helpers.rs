@@ -19,6 +19,20 @@ pub fn announce_skip(what: &str, why: &str) {
     let _ = writeln!(std::io::stderr(), "SKIPPED {what}: {why}");
 }
 
+/// `TEST_REDIS_URL`, or `None` with a visible skip line (a failure in CI).
+pub fn redis_url(test: &str) -> Option<String> {
+    match std::env::var("TEST_REDIS_URL") {
+        Ok(url) => Some(url),
+        Err(_) => {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("TEST_REDIS_URL must be set in CI");
+            }
+            announce_skip(&format!("{test} [redis]"), "TEST_REDIS_URL not set");
+            None
+        }
+    }
+}
+
 /// A fresh PostgreSQL database for one test, dropped afterwards.
 pub struct PgDatabase {
     admin_url: String,

@@ -308,7 +308,32 @@ async fn test_and_backtest_show_a_rule_before_saving(app: TestApp) {
     assert!(list["rules"].as_array().unwrap().is_empty());
 }
 
+/// With Redis, the notice arrives at once: polling is set to ten minutes here, so only
+/// the published notice can explain a reload within 2 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rule_changes_reach_other_instances_through_redis() {
+    let Some(redis) = crate::helpers::redis_url("rule_changes_reach_other_instances_through_redis")
+    else {
+        return;
+    };
+    let app = TestApp::spawn_with(crate::helpers::Backend::Sqlite, "redis_reload", |s| {
+        s.redis_url = redis.clone();
+        s.rules.reload_interval_ms = 600_000;
+    })
+    .await
+    .unwrap();
+    // Let both instances' first poll tick pass before the change.
+    let other = app.second_instance().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    another_instance_picks_up_rule_changes_on(&app, &other).await;
+}
+
 async fn another_instance_picks_up_rule_changes(app: TestApp) {
+    let other = app.second_instance().await;
+    another_instance_picks_up_rule_changes_on(&app, &other).await;
+}
+
+async fn another_instance_picks_up_rule_changes_on(app: &TestApp, other: &TestApp) {
     let other = app.second_instance().await;
     let admin = app.user_token("admin", &[]).await;
     let (status, _) = send(
@@ -334,5 +359,4 @@ async fn another_instance_picks_up_rule_changes(app: TestApp) {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    drop(other);
 }
