@@ -334,10 +334,9 @@ async fn another_instance_picks_up_rule_changes(app: TestApp) {
 }
 
 async fn another_instance_picks_up_rule_changes_on(app: &TestApp, other: &TestApp) {
-    let other = app.second_instance().await;
     let admin = app.user_token("admin", &[]).await;
     let (status, _) = send(
-        &app,
+        app,
         reqwest::Method::POST,
         &admin,
         &format!("/v1/admin/rules?site={}", app.site_id),
