@@ -1,0 +1,166 @@
+//! Language routing (`ar` / `en` / `arabizi` / `und`, §1.3 point 2) and the display
+//! order used by the bidi-override candidate (§1.2 step 15).
+//!
+//! The text decides the language; the host's label only breaks ties, because hosts
+//! routinely label Arabic comments as English.
+
+use super::chars::is_arabic_letter;
+use unicode_bidi::BidiInfo;
+
+/// Arabizi function words (§1.3): two cues in one comment make it Arabizi.
+const ARABIZI_WORDS: &[&str] = &[
+    "ana",
+    "enta",
+    "inta",
+    "enti",
+    "inti",
+    "ya",
+    "w",
+    "el",
+    "il",
+    "msh",
+    "mesh",
+    "mish",
+    "3ala",
+    "fi",
+    "wallah",
+    "wallahi",
+    "yalla",
+    "kda",
+    "keda",
+    "ba2a",
+    "inshallah",
+    "mn",
+    "men",
+    "ma",
+    "bs",
+    "bas",
+    "lesh",
+    "leh",
+    "3shan",
+    "3ashan",
+    "ezay",
+    "ezzay",
+    "shu",
+    "eh",
+    "la2",
+    "aywa",
+    "habibi",
+    "7abibi",
+    "ya3ni",
+    "kteer",
+    "kter",
+    "mafi",
+    "hada",
+    "hadi",
+    "hay",
+    "law",
+];
+
+/// The language of a text: `ar`, `en`, `arabizi`, or `und`.
+pub fn detect_language(text: &str, hint: Option<&str>) -> String {
+    let mut arabic = 0usize;
+    let mut latin = 0usize;
+    for c in text.chars() {
+        if is_arabic_letter(c) {
+            arabic += 1;
+        } else if c.is_alphabetic() {
+            latin += 1;
+        }
+    }
+    let hint = hint.map(|h| h.trim().to_ascii_lowercase());
+    let hinted = |allowed: &[&str]| {
+        hint.as_deref()
+            .filter(|h| allowed.contains(h))
+            .map(str::to_string)
+    };
+    if arabic == 0 && latin == 0 {
+        return hinted(&["ar", "en", "arabizi"]).unwrap_or_else(|| "und".to_string());
+    }
+    if arabic > latin {
+        return "ar".to_string();
+    }
+    if arabic == latin {
+        if let Some(h) = hinted(&["ar", "en", "arabizi"]) {
+            return h;
+        }
+        return "ar".to_string();
+    }
+    let cues = arabizi_cues(text);
+    if cues >= 2 || (cues == 1 && hint.as_deref() == Some("arabizi")) {
+        "arabizi".to_string()
+    } else {
+        "en".to_string()
+    }
+}
+
+/// Count Arabizi cues: digit-letters inside words (`3ala`, `ma3lesh`, `7'`) and
+/// Arabizi function words.
+fn arabizi_cues(text: &str) -> usize {
+    let mut cues = 0;
+    for word in text.split(|c: char| !c.is_alphanumeric() && c != '\'') {
+        let lower = word.to_lowercase();
+        let chars: Vec<char> = lower.chars().collect();
+        let digit_letter = chars.iter().enumerate().any(|(i, c)| {
+            matches!(c, '2' | '3' | '5' | '6' | '7' | '8' | '9')
+                && (i > 0 && chars[i - 1].is_ascii_alphabetic()
+                    || chars.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic()))
+        });
+        if digit_letter || ARABIZI_WORDS.contains(&lower.as_str()) {
+            cues += 1;
+        }
+        if cues >= 2 {
+            break;
+        }
+    }
+    cues
+}
+
+/// Original code point indices of the first `limit` characters in display
+/// (visual) order, line by line, per UAX #9.
+pub(crate) fn visual_order(text: &str, limit: usize) -> Vec<usize> {
+    let info = BidiInfo::new(text, None);
+    let mut order = Vec::new();
+    for para in &info.paragraphs {
+        let range = para.range.clone();
+        let base = text.get(..range.start).map_or(0, |s| s.chars().count());
+        let levels = info.reordered_levels_per_char(para, range);
+        for i in BidiInfo::reorder_visual(&levels) {
+            let idx = base + i;
+            if idx < limit {
+                order.push(idx);
+            }
+        }
+    }
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_from_text_not_hint() {
+        assert_eq!(detect_language("يا جماعة الخبر ده غلط", Some("en")), "ar");
+        assert_eq!(detect_language("This is wrong", None), "en");
+        assert_eq!(
+            detect_language("wallahi el wad3 s3ib", Some("en")),
+            "arabizi"
+        );
+        assert_eq!(detect_language("1234 !!", None), "und");
+        assert_eq!(detect_language("1234", Some("ar")), "ar");
+    }
+
+    #[test]
+    fn visual_order_reverses_override() {
+        let t = "\u{202E}abc\u{202C}";
+        let order = visual_order(t, 100);
+        let chars: Vec<char> = t.chars().collect();
+        let s: String = order
+            .iter()
+            .map(|&i| chars[i])
+            .filter(|c| c.is_alphabetic())
+            .collect();
+        assert_eq!(s, "cba");
+    }
+}

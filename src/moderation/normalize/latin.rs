@@ -1,0 +1,213 @@
+//! Keys for Latin-like tokens (`normalization.md` §1.2 step 14 and §1.3): the
+//! confusable fold to ASCII, the English leet key, the Arabizi canonical key, and the
+//! English lexicon used by the guards (split-word join, Arabizi, masks).
+//!
+//! English leet and Arabizi read the same digits differently (3 = e / ع), so the two
+//! keys are kept apart and each keyword list only ever sees its own key.
+
+use super::confusables::CONFUSABLES;
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+/// Fold one (already lowercased) character of a Latin-dominant token to ASCII when
+/// it is a known look-alike; Arabic-script look-alikes (ا→l, ه→o) only fold here,
+/// never in Arabic tokens.
+pub(crate) fn confusable_fold(c: char) -> char {
+    if c.is_ascii() {
+        return c;
+    }
+    match CONFUSABLES.binary_search_by_key(&c, |e| e.0) {
+        Ok(i) => CONFUSABLES.get(i).map_or(c, |e| e.1),
+        Err(_) => c,
+    }
+}
+
+/// The English leet classes: `0→o, 1 ! | →i, 3→e, 4 @ →a, 5 $ →s, 7 + →t, 8→b, 9→g`.
+pub(crate) fn leet(c: char) -> char {
+    match c {
+        '0' => 'o',
+        '1' | '!' | '|' => 'i',
+        '3' => 'e',
+        '4' | '@' => 'a',
+        '5' | '$' => 's',
+        '7' | '+' => 't',
+        '8' => 'b',
+        '9' => 'g',
+        other => other,
+    }
+}
+
+/// Whether a character is a leet stand-in (counted as a classifier feature).
+pub(crate) fn is_leet(c: char) -> bool {
+    leet(c) != c
+}
+
+/// Arabizi canonical form (§1.2 "Arabizi canonicalization"): digraphs and digit
+/// letters to one symbol each, hamza dropped, long vowels shortened.
+pub(crate) fn arabizi_canon(s: &str, out: &mut String) {
+    out.clear();
+    let b: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let next = b.get(i + 1).copied();
+        let apostrophe = matches!(next, Some('\'' | '\u{2019}' | '\u{02BC}'));
+        let (sym, used) = match (c, next) {
+            ('3', _) if apostrophe => ('8', 2),
+            ('7', _) if apostrophe => ('5', 2),
+            ('g', Some('h')) => ('8', 2),
+            ('k', Some('h')) => ('5', 2),
+            ('s' | 'c', Some('h')) => ('$', 2),
+            ('t', Some('h')) => ('θ', 2),
+            ('d', Some('h')) => ('ð', 2),
+            ('e', Some('e')) => ('i', 2),
+            ('o', Some('o' | 'u')) => ('u', 2),
+            ('h', _) => ('7', 1),
+            ('q', _) => ('9', 1),
+            ('2' | '\'' | '\u{2019}' | '\u{02BC}', _) => ('\0', 1),
+            ('y', None) => ('i', 1),
+            (other, _) => (other, 1),
+        };
+        if sym != '\0' {
+            out.push(sym);
+        }
+        i += used;
+    }
+}
+
+/// Vowels of the Arabizi patterns (`[aeiouy]`).
+pub(crate) fn is_arabizi_vowel(c: char) -> bool {
+    matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y')
+}
+
+/// An Arabizi word as consonant skeleton plus which vowel gaps are filled:
+/// `gaps[i]` is the gap before consonant `i`, `gaps[n]` the one after the last.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub(crate) struct ArabiziShape {
+    pub(crate) skeleton: String,
+    pub(crate) gaps: Vec<bool>,
+}
+
+/// Split a canonical Arabizi key into its shape; consonant runs count once
+/// (`7ammar` and `7amar` share the skeleton `7mr`).
+pub(crate) fn arabizi_shape(canon: &str, out: &mut ArabiziShape) {
+    out.skeleton.clear();
+    out.gaps.clear();
+    let mut vowel = false;
+    let mut last: Option<char> = None;
+    for c in canon.chars() {
+        if is_arabizi_vowel(c) {
+            vowel = true;
+            continue;
+        }
+        if last == Some(c) && !vowel {
+            continue;
+        }
+        out.gaps.push(vowel);
+        out.skeleton.push(c);
+        vowel = false;
+        last = Some(c);
+    }
+    out.gaps.push(vowel);
+}
+
+/// Does a text shape fit a keyword shape? Same skeleton; every vowel gap of the
+/// keyword must be filled in the text, interior gaps the keyword leaves empty may
+/// be filled or not, and the ends may not gain vowels (`7amra` ≠ `7mar`).
+pub(crate) fn arabizi_fits(text: &ArabiziShape, kw: &ArabiziShape) -> bool {
+    if text.skeleton != kw.skeleton || text.gaps.len() != kw.gaps.len() {
+        return false;
+    }
+    let last = kw.gaps.len() - 1;
+    kw.gaps
+        .iter()
+        .zip(&text.gaps)
+        .enumerate()
+        .all(|(i, (&k, &t))| {
+            if k {
+                t
+            } else if i == 0 || i == last {
+                !t
+            } else {
+                true
+            }
+        })
+}
+
+/// The English lexicon (SCOWL via Debian wamerican, see the file header).
+static LEXICON_TEXT: &str = include_str!("lexicon_en.txt");
+
+fn lexicon() -> &'static Lexicon {
+    static LEX: OnceLock<Lexicon> = OnceLock::new();
+    LEX.get_or_init(|| {
+        let mut words = HashSet::new();
+        let mut by_len: Vec<Vec<&'static str>> = vec![Vec::new(); 13];
+        for w in LEXICON_TEXT.lines().filter(|l| !l.starts_with('#')) {
+            words.insert(w);
+            if let Some(bucket) = by_len.get_mut(w.len()) {
+                bucket.push(w);
+            }
+        }
+        Lexicon { words, by_len }
+    })
+}
+
+struct Lexicon {
+    words: HashSet<&'static str>,
+    by_len: Vec<Vec<&'static str>>,
+}
+
+/// Is this (lowercase ASCII) word an English dictionary word?
+pub(crate) fn is_english_word(w: &str) -> bool {
+    lexicon().words.contains(w)
+}
+
+/// English words of the same length that fit a mask pattern (`*`/`#` = any letter),
+/// other than `except`. Used to refuse ambiguous masks (`cr*p` = crop).
+pub(crate) fn mask_is_ambiguous(pattern: &[char], except: &str) -> bool {
+    let Some(bucket) = lexicon().by_len.get(pattern.len()) else {
+        return false;
+    };
+    bucket.iter().any(|w| {
+        *w != except
+            && w.chars()
+                .zip(pattern)
+                .all(|(a, &p)| p == '*' || p == '#' || a == p)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape(s: &str) -> ArabiziShape {
+        let mut c = String::new();
+        arabizi_canon(s, &mut c);
+        let mut sh = ArabiziShape::default();
+        arabizi_shape(&c, &mut sh);
+        sh
+    }
+
+    #[test]
+    fn arabizi_patterns() {
+        let kw = shape("7mar");
+        assert!(arabizi_fits(&shape("hmar"), &kw));
+        assert!(arabizi_fits(&shape("7emar"), &kw));
+        assert!(arabizi_fits(&shape("7maaar"), &kw));
+        assert!(!arabizi_fits(&shape("7amra"), &kw));
+        assert!(arabizi_fits(&shape("3abit"), &shape("3abeet")));
+        assert!(arabizi_fits(&shape("7'ara"), &shape("5ara")));
+        assert!(!arabizi_fits(&shape("sara"), &shape("5ara")));
+        assert!(!arabizi_fits(&shape("2albi"), &shape("kalb")));
+    }
+
+    #[test]
+    fn confusables_and_lexicon() {
+        assert_eq!(confusable_fold('і'), 'i');
+        assert_eq!(confusable_fold('ι'), 'i');
+        assert_eq!(confusable_fold('ᴛ'), 't');
+        assert!(is_english_word("hammer"));
+        assert!(mask_is_ambiguous(&['c', 'r', '*', 'p'], "crap"));
+        assert!(!mask_is_ambiguous(&['i', 'd', '*', 'o', 't'], "idiot"));
+    }
+}

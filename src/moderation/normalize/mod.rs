@@ -1,0 +1,261 @@
+//! Text normalization for matching and for the classifier, as specified in
+//! `docs/normalization.md`: one pass over a field gives the match candidates of each
+//! keyword list (Arabic, English leet, Arabizi, masked), the folded key text that
+//! regex and phrase rules read, the lighter feature text for the classifier, counters
+//! of what was removed, and an offset map back to the original code points.
+//!
+//! Nothing here is for display: the original text is always what is shown, and
+//! every candidate carries the span of the original it came from. The keyword
+//! lookup itself (clitics, run lengths, exceptions) lives in `rules`.
+//!
+//! Layout: `chars` (tables), `stream` (character steps 0–10), `tokens` (token steps
+//! 11–14), `latin` (confusables, leet, Arabizi, lexicon), `lang` (language routing),
+//! `confusables` (generated data).
+
+mod chars;
+mod confusables;
+mod lang;
+mod latin;
+mod stream;
+mod tokens;
+
+#[cfg(test)]
+mod proptests;
+
+pub use lang::detect_language;
+pub(crate) use latin::{
+    ArabiziShape, arabizi_canon, arabizi_fits, arabizi_shape, mask_is_ambiguous,
+};
+
+use stream::{KChar, StreamFlags, StreamOpts, fold_chars, join_spaced};
+
+/// Bumped whenever a fold changes which texts match or which features are produced.
+pub const NORMALIZER_VERSION: &str = "1.0.0+unicode-18.0.0";
+
+/// Longest field normalized, in code points (§1.1 step 0: NFKC can expand one code
+/// point to 18, so the cap applies before normalizing). The rest is not matched.
+pub const MAX_CHARS: usize = 10_000;
+
+/// Counters of what normalization removed or repaired, used as dense classifier
+/// features (§1.5: evasion leaves traces even when it is undone).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NormStats {
+    /// Invisible and format characters deleted (ZWSP, ZWJ, bidi controls, …).
+    pub removed_invisibles: u32,
+    /// Combining marks deleted: tashkeel, Quranic marks, accents, zalgo, keycaps.
+    pub removed_marks: u32,
+    /// Tatweel (kashida) characters deleted.
+    pub removed_tatweel: u32,
+    /// Control characters replaced by a space.
+    pub controls_replaced: u32,
+    /// Letter runs of 3 or more (`حماااار`, `stuuupid`).
+    pub elongations: u32,
+    /// Tokens mixing Arabic and Latin-like letters.
+    pub mixed_script_tokens: u32,
+    /// LRO/RLO overrides seen (the visual-order candidate was added).
+    pub bidi_overrides: u32,
+    /// Leet stand-ins (digits, `@ $ ! |`) inside Latin tokens.
+    pub leet_chars: u32,
+    /// Non-ASCII look-alikes folded to ASCII in Latin tokens.
+    pub confusables_folded: u32,
+    /// Groups of spaced-out letters joined (`s t u p i d`).
+    pub spaced_joins: u32,
+    /// Adjacent tokens joined as split words (`ح مار`).
+    pub split_joins: u32,
+    /// Fields cut at [`MAX_CHARS`].
+    pub truncated: u32,
+}
+
+/// Which keyword list a candidate is looked up in (§1.3: never mixed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum KeyList {
+    Ar,
+    En,
+    Arabizi,
+    Masked,
+}
+
+/// One match candidate: a key text (a range of the shared buffer) and the span of
+/// the original field (code points) it stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Candidate {
+    pub(crate) list: KeyList,
+    pub(crate) text: (u32, u32),
+    pub(crate) span: (u32, u32),
+}
+
+/// One token of the primary view, as phrase rules see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PhraseToken {
+    pub(crate) key: (u32, u32),
+    pub(crate) span: (u32, u32),
+}
+
+/// The result of normalizing one field.
+#[derive(Clone, Debug, Default)]
+pub struct Normalized {
+    key: String,
+    /// Per key character: (byte offset in `key`, original start, original end).
+    key_map: Vec<(u32, u32, u32)>,
+    buf: String,
+    cands: Vec<Candidate>,
+    phrase: Vec<PhraseToken>,
+    feature_text: String,
+    stats: NormStats,
+    char_len: u32,
+}
+
+impl Normalized {
+    /// Lighter normalization for the classifier (§1.5): the folded text with letter
+    /// runs of three or more cut to two, no leet or Arabizi decoding.
+    pub fn feature_text(&self) -> &str {
+        &self.feature_text
+    }
+
+    /// What normalization removed or repaired.
+    pub fn stats(&self) -> NormStats {
+        self.stats
+    }
+
+    /// The folded key text of the primary view (steps 0–10), read by regex rules.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// Number of code points in the original field.
+    pub fn char_len(&self) -> usize {
+        self.char_len as usize
+    }
+
+    /// Map a byte range of [`Normalized::key`] back to original code points.
+    pub fn key_span(&self, start: usize, end: usize) -> Option<(usize, usize)> {
+        let first = self.key_map.partition_point(|m| (m.0 as usize) < start);
+        let last = self.key_map.partition_point(|m| (m.0 as usize) < end);
+        if last <= first {
+            return None;
+        }
+        let a = self.key_map.get(first)?;
+        let b = self.key_map.get(last - 1)?;
+        Some((a.1 as usize, b.2 as usize))
+    }
+
+    pub(crate) fn candidates(&self) -> &[Candidate] {
+        &self.cands
+    }
+
+    pub(crate) fn phrase_tokens(&self) -> &[PhraseToken] {
+        &self.phrase
+    }
+
+    /// The text of a candidate or phrase key.
+    pub(crate) fn text(&self, range: (u32, u32)) -> &str {
+        self.buf
+            .get(range.0 as usize..range.1 as usize)
+            .unwrap_or_default()
+    }
+}
+
+fn view(
+    input: impl Iterator<Item = (u32, char)>,
+    opts: StreamOpts,
+    stats: &mut NormStats,
+    flags: &mut StreamFlags,
+) -> Vec<KChar> {
+    let mut chars = fold_chars(input, opts, stats, flags);
+    stats.spaced_joins += join_spaced(&mut chars);
+    chars
+}
+
+/// Normalize one field.
+pub fn normalize(text: &str) -> Normalized {
+    let mut out = Normalized::default();
+    let mut stats = NormStats::default();
+    let mut flags = StreamFlags::default();
+    let total = text.chars().count();
+    out.char_len = u32::try_from(total).unwrap_or(u32::MAX);
+    if total > MAX_CHARS {
+        stats.truncated = 1;
+    }
+    let indexed = || {
+        text.chars()
+            .take(MAX_CHARS)
+            .zip(0u32..)
+            .map(|(c, i)| (i, c))
+    };
+    let primary = view(indexed(), StreamOpts::default(), &mut stats, &mut flags);
+
+    out.key.reserve(primary.len() * 2);
+    for k in &primary {
+        out.key_map.push((out.key.len() as u32, k.src, k.src_end));
+        out.key.push(k.c);
+    }
+    out.feature_text = feature_text(&primary, &mut stats);
+    {
+        let mut sink = tokens::Sink {
+            buf: &mut out.buf,
+            cands: &mut out.cands,
+            stats: &mut stats,
+            phrase: Some(&mut out.phrase),
+        };
+        tokens::emit(&primary, &mut sink);
+    }
+    // Alternative views only add candidates; their counters are not double counted.
+    let mut scratch = NormStats::default();
+    let mut ignored = StreamFlags::default();
+    if flags.saw_dagger {
+        let alt = view(
+            indexed(),
+            StreamOpts {
+                dagger_as_alef: true,
+            },
+            &mut scratch,
+            &mut ignored,
+        );
+        emit_extra(&alt, &mut out, &mut scratch);
+    }
+    if flags.saw_override {
+        let order = lang::visual_order(text, MAX_CHARS);
+        let chars: Vec<char> = text.chars().take(MAX_CHARS).collect();
+        let visual = order
+            .iter()
+            .filter_map(|&i| chars.get(i).map(|&c| (i as u32, c)));
+        let alt = view(visual, StreamOpts::default(), &mut scratch, &mut ignored);
+        emit_extra(&alt, &mut out, &mut scratch);
+    }
+    out.stats = stats;
+    out
+}
+
+fn emit_extra(chars: &[KChar], out: &mut Normalized, stats: &mut NormStats) {
+    let mut sink = tokens::Sink {
+        buf: &mut out.buf,
+        cands: &mut out.cands,
+        stats,
+        phrase: None,
+    };
+    tokens::emit(chars, &mut sink);
+}
+
+/// Feature text: runs of three or more identical letters cut to two (AraBERT
+/// style), counting each such elongation.
+fn feature_text(chars: &[KChar], stats: &mut NormStats) -> String {
+    let mut s = String::with_capacity(chars.len() * 2);
+    let mut run = 0u32;
+    let mut last = '\0';
+    for k in chars {
+        if k.c == last && k.c.is_alphabetic() {
+            run += 1;
+            if run == 3 {
+                stats.elongations += 1;
+            }
+            if run > 2 {
+                continue;
+            }
+        } else {
+            run = 1;
+            last = k.c;
+        }
+        s.push(k.c);
+    }
+    s
+}
