@@ -28,7 +28,10 @@ const REALISTIC: &[&str] = &[
 fn engine() -> Option<Engine> {
     let model = Model::load(Path::new("models/raqib-v1.bin")).ok()?;
     let rules = rules::RuleSet::compile(Vec::new(), "bench").ok()?;
-    Some(Engine { rules, model: Some(model) })
+    Some(Engine {
+        rules,
+        model: Some(model),
+    })
 }
 
 fn long_comments() -> Vec<String> {
@@ -62,7 +65,11 @@ fn bench(c: &mut Criterion) {
         g.throughput(Throughput::Elements(texts.len() as u64));
         let inputs: Vec<CommentInput<'_>> = texts
             .iter()
-            .map(|t| CommentInput { body: t, author_id: "a1", ..CommentInput::default() })
+            .map(|t| CommentInput {
+                body: t,
+                author_id: "a1",
+                ..CommentInput::default()
+            })
             .collect();
         let prepared: Vec<_> = inputs.iter().map(prepare_fields).collect();
         g.bench_function("score_only", |b| {

@@ -30,12 +30,48 @@ mod training {
     /// A small synthetic corpus (written for this test) with both heads and both
     /// languages, big enough that every split holds both classes.
     fn fixture() -> Vec<Row> {
-        let clean_en = ["thanks for the report", "good point about the budget", "the match was great", "I agree with the mayor", "interesting article today"];
-        let abuse_en = ["you are an idiot", "shut up stupid loser", "what a moron you are", "idiot writer go away", "stupid pathetic clown"];
-        let spam_en = ["win cash now call 0501234567", "click www.free-money.biz now", "cheap pills buy now http://x.co", "earn $500 daily click here", "free iphone visit bit.ly/win"];
-        let clean_ar = ["شكرا على التقرير", "مقال جميل ومفيد", "اتفق مع الكاتب", "المباراة كانت رائعة", "خبر مهم اليوم"];
-        let abuse_ar = ["انت حمار وغبي", "اسكت يا جاهل", "يا كلب يا حقير", "كاتب غبي ومتخلف", "يا حيوان اسكت"];
-        let spam_ar = ["للبيع بالتقسيط اتصل 0551234567", "اربح الان زوروا موقعنا", "خصم كبير اطلب الان واتساب 0561234567", "متجر عروض اطلب الان", "اربح جوائز اتصل الان 0571234567"];
+        let clean_en = [
+            "thanks for the report",
+            "good point about the budget",
+            "the match was great",
+            "I agree with the mayor",
+            "interesting article today",
+        ];
+        let abuse_en = [
+            "you are an idiot",
+            "shut up stupid loser",
+            "what a moron you are",
+            "idiot writer go away",
+            "stupid pathetic clown",
+        ];
+        let spam_en = [
+            "win cash now call 0501234567",
+            "click www.free-money.biz now",
+            "cheap pills buy now http://x.co",
+            "earn $500 daily click here",
+            "free iphone visit bit.ly/win",
+        ];
+        let clean_ar = [
+            "شكرا على التقرير",
+            "مقال جميل ومفيد",
+            "اتفق مع الكاتب",
+            "المباراة كانت رائعة",
+            "خبر مهم اليوم",
+        ];
+        let abuse_ar = [
+            "انت حمار وغبي",
+            "اسكت يا جاهل",
+            "يا كلب يا حقير",
+            "كاتب غبي ومتخلف",
+            "يا حيوان اسكت",
+        ];
+        let spam_ar = [
+            "للبيع بالتقسيط اتصل 0551234567",
+            "اربح الان زوروا موقعنا",
+            "خصم كبير اطلب الان واتساب 0561234567",
+            "متجر عروض اطلب الان",
+            "اربح جوائز اتصل الان 0571234567",
+        ];
         let mut rows = Vec::new();
         for i in 0..600usize {
             let k = i % 5;
@@ -46,7 +82,13 @@ mod training {
                 2 => (clean_ar[k], "ar", None, Some(false), "fx_abuse_ar"),
                 3 => (abuse_ar[k], "ar", None, Some(true), "fx_abuse_ar"),
                 4 => (spam_en[k], "en", Some(true), None, "fx_spam"),
-                _ => (if i % 12 < 6 { spam_ar[k] } else { clean_en[k] }, "en", Some(i % 12 < 6), None, "fx_spam"),
+                _ => (
+                    if i % 12 < 6 { spam_ar[k] } else { clean_en[k] },
+                    "en",
+                    Some(i % 12 < 6),
+                    None,
+                    "fx_spam",
+                ),
             };
             rows.push(Row {
                 id: format!("{source}:{i}"),
@@ -96,13 +138,22 @@ fn model_with_another_feature_config_is_refused() {
     });
     match Model::from_bytes(&other) {
         Err(ClassifierError::Incompatible(msg)) => {
-            assert!(msg.contains("norm:some-older-normalizer") && msg.contains("retrain"), "{msg}");
+            assert!(
+                msg.contains("norm:some-older-normalizer") && msg.contains("retrain"),
+                "{msg}"
+            );
         }
         other => panic!("expected Incompatible, got {other:?}"),
     }
     let buckets = edit_meta(&bytes, |m| m["features"]["bucket_bits"] = 18.into());
-    assert!(matches!(Model::from_bytes(&buckets), Err(ClassifierError::Incompatible(_))));
-    assert!(matches!(Model::from_bytes(&bytes[..100]), Err(ClassifierError::Invalid(_))));
+    assert!(matches!(
+        Model::from_bytes(&buckets),
+        Err(ClassifierError::Incompatible(_))
+    ));
+    assert!(matches!(
+        Model::from_bytes(&bytes[..100]),
+        Err(ClassifierError::Invalid(_))
+    ));
 }
 
 #[test]
@@ -114,7 +165,11 @@ fn shipped_model_loads_fast_and_carries_metadata() {
     assert!(ms < 2_000, "load took {ms} ms");
     assert!(!m.version().is_empty() && !m.trained_at().is_empty());
     assert!(m.datasets().len() >= 10);
-    assert!(m.metrics()["results"].as_array().is_some_and(|r| !r.is_empty()));
+    assert!(
+        m.metrics()["results"]
+            .as_array()
+            .is_some_and(|r| !r.is_empty())
+    );
 }
 
 /// Hand-written examples (not from any dataset or case file).

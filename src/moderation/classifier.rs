@@ -157,7 +157,10 @@ impl Model {
         let meta: ModelMeta = serde_json::from_value(raw)
             .map_err(|e| ClassifierError::Invalid(format!("metadata: {e}")))?;
         let n = r.u32()? as usize;
-        let data = r.take(n.checked_mul(8).ok_or_else(|| bad("bucket count overflows"))?)?;
+        let data = r.take(
+            n.checked_mul(8)
+                .ok_or_else(|| bad("bucket count overflows"))?,
+        )?;
         if r.pos != bytes.len() {
             return Err(bad("trailing bytes after the weights"));
         }
@@ -215,7 +218,12 @@ impl Model {
 
     /// The stack inputs of one text given as feature-text parts (body, subject),
     /// their raw forms and the normalizer counters. Shared by training and serving.
-    pub fn stack_inputs(&self, norm_parts: &[&str], raw_parts: &[&str], stats: NormStats) -> StackInputs {
+    pub fn stack_inputs(
+        &self,
+        norm_parts: &[&str],
+        raw_parts: &[&str],
+        stats: NormStats,
+    ) -> StackInputs {
         let mut sums = [[0f32; N_FAMILIES]; 2];
         let mut counts = [0u32; N_FAMILIES];
         let buckets = &self.buckets;
@@ -263,7 +271,7 @@ impl Model {
                 Field::Body | Field::Subject if n < 2 => {
                     norm[n] = f.norm.feature_text();
                     raw[n] = f.raw;
-                    stats.removed_invisibles += f.norm.stats().removed_invisibles;
+                    stats = features::add_stats(stats, f.norm.stats());
                     n += 1;
                 }
                 Field::AuthorName => name = Some(f),

@@ -113,6 +113,7 @@ pub fn read_rows(path: &Path) -> anyhow::Result<Vec<Row>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -122,7 +123,10 @@ mod tests {
         for i in 0..10_000 {
             counts[split_of(&format!("x:{i}")) as usize] += 1;
         }
-        assert!(counts[0] > 7_700 && counts[1] > 900 && counts[2] > 900, "{counts:?}");
+        assert!(
+            counts[0] > 7_700 && counts[1] > 900 && counts[2] > 900,
+            "{counts:?}"
+        );
         assert_eq!(split_of("sms_spam:1"), split_of("sms_spam:1"));
     }
 

@@ -81,7 +81,11 @@ pub fn roc_auc(scores: &[f32], labels: &[bool]) -> Option<f64> {
         let mut j = i;
         let (mut p, mut n) = (0usize, 0usize);
         while j < idx.len() && scores[idx[j]] == scores[idx[i]] {
-            if labels[idx[j]] { p += 1 } else { n += 1 }
+            if labels[idx[j]] {
+                p += 1
+            } else {
+                n += 1
+            }
             j += 1;
         }
         // Each positive here is ranked above all negatives below; count the negatives
@@ -119,6 +123,7 @@ pub fn pr_auc(scores: &[f32], labels: &[bool]) -> Option<f64> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -140,7 +145,15 @@ mod tests {
     #[test]
     fn hand_computed_example() {
         let c = Confusion::at(&S, &Y, 0.5);
-        assert_eq!(c, Confusion { tp: 2, fp: 2, tn: 1, r#fn: 1 });
+        assert_eq!(
+            c,
+            Confusion {
+                tp: 2,
+                fp: 2,
+                tn: 1,
+                r#fn: 1
+            }
+        );
         close(c.precision(), 0.5);
         close(c.recall(), 2.0 / 3.0);
         close(c.f1(), 4.0 / 7.0);

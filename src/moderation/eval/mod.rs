@@ -81,9 +81,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     let keep = |r: &Row| match args.split {
         SplitArg::All => true,
         SplitArg::Test => data::split_of(&r.id) == Split::Test,
-        SplitArg::Auto => {
-            !trained.contains(&r.source()) || data::split_of(&r.id) == Split::Test
-        }
+        SplitArg::Auto => !trained.contains(&r.source()) || data::split_of(&r.id) == Split::Test,
     };
     let selected: Vec<&Row> = rows.iter().filter(|r| keep(r)).collect();
     let results = evaluate(&model, &selected, args.threshold, args.abuse_rows_as_ham);
@@ -110,13 +108,20 @@ pub fn score_text(model: &Model, text: &str) -> super::Scores {
 }
 
 /// Metrics per head × source × lang, plus `dataset: "all"` per head × lang.
-pub fn evaluate(model: &Model, rows: &[&Row], threshold: f32, abuse_rows_as_ham: bool) -> Vec<ResultRow> {
+pub fn evaluate(
+    model: &Model,
+    rows: &[&Row],
+    threshold: f32,
+    abuse_rows_as_ham: bool,
+) -> Vec<ResultRow> {
     type Group = (Vec<f32>, Vec<bool>);
     let mut groups: BTreeMap<(&str, String, String), Group> = BTreeMap::new();
     for r in rows {
         let s = score_text(model, &r.text);
         let lang = row_lang(r);
-        let spam = r.spam.or((abuse_rows_as_ham && r.abuse.is_some()).then_some(false));
+        let spam = r
+            .spam
+            .or((abuse_rows_as_ham && r.abuse.is_some()).then_some(false));
         for (head, label, score) in [("spam", spam, s.spam), ("abuse", r.abuse, s.abuse)] {
             let Some(y) = label else { continue };
             for ds in [r.source().to_string(), "all".to_string()] {

@@ -32,7 +32,8 @@ use std::path::PathBuf;
 /// Default per-dataset weight factors (see the model card for the numbers behind them).
 /// A key is a source, or `source:true` / `source:false` for one class of it (the
 /// Arabic spam set's ham is news headlines only, so it is weighed down).
-const DEFAULT_WEIGHTS: &[(&str, f32)] = &[("davidson2017", 0.35), ("arabic_spam_tweets:false", 0.3)];
+const DEFAULT_WEIGHTS: &[(&str, f32)] =
+    &[("davidson2017", 0.35), ("arabic_spam_tweets:false", 0.3)];
 
 /// Arguments of `raqib train`.
 #[derive(clap::Args, Clone, Debug)]
@@ -90,7 +91,11 @@ pub(crate) struct Plan {
 }
 
 fn plan(rows: &[Row], weights: &BTreeMap<String, f32>) -> Plan {
-    let spam_sets: Vec<&str> = rows.iter().filter(|r| r.spam.is_some()).map(Row::source).collect();
+    let spam_sets: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.spam.is_some())
+        .map(Row::source)
+        .collect();
     let mut ids: [BTreeMap<String, usize>; 2] = Default::default();
     let mut groups: [Vec<(String, f32)>; 2] = Default::default();
     let mut heads: [Vec<Example>; 2] = Default::default();
@@ -113,7 +118,10 @@ fn plan(rows: &[Row], weights: &BTreeMap<String, f32>) -> Plan {
             Split::Validation => d.validation += 1,
             Split::Test => d.test += 1,
         }
-        let lang = r.lang.clone().unwrap_or_else(|| normalize::detect_language(&r.text, None));
+        let lang = r
+            .lang
+            .clone()
+            .unwrap_or_else(|| normalize::detect_language(&r.text, None));
         // Clean comments of abuse-only sets are the spam head's real-comment ham.
         let spam = match r.spam {
             Some(y) => {
@@ -121,17 +129,27 @@ fn plan(rows: &[Row], weights: &BTreeMap<String, f32>) -> Plan {
                 let w = weights.get(&key).copied().unwrap_or(w);
                 Some((y, key, w, "spam"))
             }
-            None if r.abuse == Some(false) && !spam_sets.contains(&src) => {
-                Some((false, format!("comments_{lang}:false"), 1.0, "spam_negatives"))
-            }
+            None if r.abuse == Some(false) && !spam_sets.contains(&src) => Some((
+                false,
+                format!("comments_{lang}:false"),
+                1.0,
+                "spam_negatives",
+            )),
             None => None,
         };
         let abuse = r.abuse.map(|y| {
             let key = format!("{src}:{y}");
-            (y, key.clone(), weights.get(&key).copied().unwrap_or(w), "abuse")
+            (
+                y,
+                key.clone(),
+                weights.get(&key).copied().unwrap_or(w),
+                "abuse",
+            )
         });
         for (h, entry) in [spam, abuse].into_iter().enumerate() {
-            let Some((label, name, gw, role)) = entry else { continue };
+            let Some((label, name, gw, role)) = entry else {
+                continue;
+            };
             if !d.used_for.iter().any(|u| u == role) {
                 d.used_for.push(role.to_string());
             }
@@ -140,10 +158,18 @@ fn plan(rows: &[Row], weights: &BTreeMap<String, f32>) -> Plan {
             if g == next {
                 groups[h].push((name, gw));
             }
-            heads[h].push(Example { row: i, label, group: g });
+            heads[h].push(Example {
+                row: i,
+                label,
+                group: g,
+            });
         }
     }
-    Plan { heads, groups, datasets: info.into_values().collect() }
+    Plan {
+        heads,
+        groups,
+        datasets: info.into_values().collect(),
+    }
 }
 
 fn bar(n: usize, what: &str) -> anyhow::Result<ProgressBar> {
@@ -159,7 +185,12 @@ fn bar(n: usize, what: &str) -> anyhow::Result<ProgressBar> {
 
 fn today() -> String {
     let now = time::OffsetDateTime::now_utc();
-    format!("{:04}-{:02}-{:02}", now.year(), u8::from(now.month()), now.day())
+    format!(
+        "{:04}-{:02}-{:02}",
+        now.year(),
+        u8::from(now.month()),
+        now.day()
+    )
 }
 
 /// Train and write the model.
@@ -189,8 +220,10 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
 
 /// Train on rows already read (also the entry point for tests).
 pub fn train(rows: &[Row], args: &TrainArgs) -> anyhow::Result<Model> {
-    let mut weights: BTreeMap<String, f32> =
-        DEFAULT_WEIGHTS.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    let mut weights: BTreeMap<String, f32> = DEFAULT_WEIGHTS
+        .iter()
+        .map(|(k, v)| (k.to_string(), *v))
+        .collect();
     weights.extend(args.weights.iter().cloned());
     let plan = plan(rows, &weights);
     let cfg = FeatureConfig::current();
@@ -233,7 +266,10 @@ pub fn train(rows: &[Row], args: &TrainArgs) -> anyhow::Result<Model> {
         if data::split_of(&rows[ex.row].id) == Split::Validation && !inputs.contains_key(&ex.row) {
             let text = &rows[ex.row].text;
             let n = normalize::normalize(text);
-            inputs.insert(ex.row, nb_model.stack_inputs(&[n.feature_text()], &[text], n.stats()));
+            inputs.insert(
+                ex.row,
+                nb_model.stack_inputs(&[n.feature_text()], &[text], n.stats()),
+            );
             pb.inc(1);
         }
     }
@@ -244,7 +280,10 @@ pub fn train(rows: &[Row], args: &TrainArgs) -> anyhow::Result<Model> {
             .filter(|e| data::split_of(&rows[e.row].id) == Split::Validation)
             .collect();
         let picked = resample(&val, &plan.groups[h], args.group_rows, args.seed, rows);
-        let x: Vec<Vec<f32>> = picked.iter().map(|e| inputs.get(&e.row).map_or_else(Vec::new, |i| i[h].to_vec())).collect();
+        let x: Vec<Vec<f32>> = picked
+            .iter()
+            .map(|e| inputs.get(&e.row).map_or_else(Vec::new, |i| i[h].to_vec()))
+            .collect();
         let y: Vec<bool> = picked.iter().map(|e| e.label).collect();
         let lin = stack::fit(&x, &y, args.l2).with_context(|| format!("head {h}"))?;
         let head = StackHead {
@@ -259,14 +298,21 @@ pub fn train(rows: &[Row], args: &TrainArgs) -> anyhow::Result<Model> {
                 args.group_rows
             ),
         };
-        if h == 0 { meta.spam = head } else { meta.abuse = head }
+        if h == 0 {
+            meta.spam = head
+        } else {
+            meta.abuse = head
+        }
     }
     let content = Model::from_parts(meta.clone(), buckets.clone())?.to_bytes()?;
     meta.version = format!("raqib-v1-{}-{:08x}", meta.trained_at, fnv32(&content));
 
     // Test-split metrics, recorded in the file.
     let model = Model::from_parts(meta.clone(), buckets.clone())?;
-    let test: Vec<&Row> = rows.iter().filter(|r| data::split_of(&r.id) == Split::Test).collect();
+    let test: Vec<&Row> = rows
+        .iter()
+        .filter(|r| data::split_of(&r.id) == Split::Test)
+        .collect();
     let results = eval::evaluate(&model, &test, 0.5, false);
     meta.metrics = serde_json::json!({ "split": "test", "threshold": 0.5, "results": results });
     Ok(Model::from_parts(meta, buckets)?)

@@ -23,8 +23,8 @@ pub(super) fn log_count_ratios(
     // total weight times its factor; weights are then scaled to average 1 per head so
     // `alpha` keeps its usual meaning of "pseudo-count per bucket".
     let mut role: Vec<[Option<(bool, f64)>; 2]> = vec![[None, None]; rows.len()];
-    for h in 0..2 {
-        let train: Vec<_> = plan.heads[h]
+    for (h, examples) in plan.heads.iter().enumerate() {
+        let train: Vec<_> = examples
             .iter()
             .filter(|e| data::split_of(&rows[e.row].id) == Split::Train)
             .collect();
@@ -34,14 +34,21 @@ pub(super) fn log_count_ratios(
         }
         let raw = |g: usize| f64::from(plan.groups[h][g].1) / sizes[g].max(1) as f64;
         let total: f64 = train.iter().map(|e| raw(e.group)).sum();
-        let scale = if total > 0.0 { train.len() as f64 / total } else { 0.0 };
+        let scale = if total > 0.0 {
+            train.len() as f64 / total
+        } else {
+            0.0
+        };
         for e in train {
             role[e.row][h] = Some((e.label, raw(e.group) * scale));
         }
     }
 
     // counts[head][class][bucket], class 0 = negative, 1 = positive.
-    let mut counts = vec![[vec![0f64; b], vec![0f64; b]], [vec![0f64; b], vec![0f64; b]]];
+    let mut counts = [
+        [vec![0f64; b], vec![0f64; b]],
+        [vec![0f64; b], vec![0f64; b]],
+    ];
     let mut buf: Vec<u32> = Vec::with_capacity(4096);
     let mut mean_nf = 0f64;
     let mut seen = 0f64;

@@ -35,7 +35,10 @@ pub(super) fn oriented(fitted: &FittedLogisticRegression<f64, bool>) -> (Vec<f64
 pub(super) fn fit(x: &[Vec<f32>], y: &[bool], l2: f64) -> anyhow::Result<Linear> {
     let d = x.first().map_or(0, Vec::len);
     anyhow::ensure!(d > 0 && x.len() == y.len(), "empty or ragged stack data");
-    anyhow::ensure!(y.iter().any(|&v| v) && y.iter().any(|&v| !v), "stack data has one class only");
+    anyhow::ensure!(
+        y.iter().any(|&v| v) && y.iter().any(|&v| !v),
+        "stack data has one class only"
+    );
     let n = x.len() as f64;
     let mut mean = vec![0f64; d];
     let mut sd = vec![0f64; d];
@@ -51,7 +54,10 @@ pub(super) fn fit(x: &[Vec<f32>], y: &[bool], l2: f64) -> anyhow::Result<Linear>
     }
     // Constant columns (e.g. a signal absent from all data) get scale 1 and end up
     // with a zero weight under L2.
-    let sd: Vec<f64> = sd.iter().map(|v| if *v > 1e-12 { v.sqrt() } else { 1.0 }).collect();
+    let sd: Vec<f64> = sd
+        .iter()
+        .map(|v| if *v > 1e-12 { v.sqrt() } else { 1.0 })
+        .collect();
     let mut arr = Array2::<f64>::zeros((x.len(), d));
     for (i, row) in x.iter().enumerate() {
         for j in 0..d {
@@ -73,6 +79,7 @@ pub(super) fn fit(x: &[Vec<f32>], y: &[bool], l2: f64) -> anyhow::Result<Linear>
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -88,7 +95,11 @@ mod tests {
         let mut y = Vec::new();
         for i in 0..100 {
             let spam = i % 10 < 3;
-            let v = if spam { 2.0 + (i % 3) as f32 * 0.1 } else { -1.0 - (i % 4) as f32 * 0.1 };
+            let v = if spam {
+                2.0 + (i % 3) as f32 * 0.1
+            } else {
+                -1.0 - (i % 4) as f32 * 0.1
+            };
             x.push(vec![v, 0.5]);
             y.push(spam);
         }
@@ -97,7 +108,10 @@ mod tests {
             Array1::from(y.clone()),
         );
         let raw = LogisticRegression::default().alpha(1e-3).fit(&ds).unwrap();
-        assert!(!raw.labels().pos.class, "linfa calls the majority (ham) positive");
+        assert!(
+            !raw.labels().pos.class,
+            "linfa calls the majority (ham) positive"
+        );
         let lin = fit(&x, &y, 1e-3).unwrap();
         let p = |v: f64| sigmoid(lin.intercept + lin.weights[0] * v + lin.weights[1] * 0.5);
         assert!(p(2.1) > 0.9, "spam-like row scored {}", p(2.1));
