@@ -53,6 +53,13 @@ fn bench(c: &mut Criterion) {
         eprintln!("models/raqib-v1.bin not found: run `raqib train` first");
         return;
     };
+    // Startup cost: read and parse the shipped file (target < 200 ms).
+    let mut g = c.benchmark_group("classifier/load");
+    g.sample_size(10);
+    g.bench_function("model_load", |b| {
+        b.iter(|| black_box(Model::load(Path::new("models/raqib-v1.bin")).is_ok()))
+    });
+    g.finish();
     let policy = Policy::default();
     let history = AuthorHistory::default();
     let long = long_comments();

@@ -113,6 +113,9 @@ mod training {
             nb_alpha: 0.5,
             l2: 1e-2,
             group_rows: 200,
+            sparse: "lr".into(),
+            epochs: 3,
+            sparse_l2: 1e-6,
         }
     }
 

@@ -1,8 +1,8 @@
 //! The trained spam and abuse heads and the model file they live in.
 //!
-//! Each head is a small stack: per-bucket naive-Bayes log-count ratios (learned by
-//! `train` from sparse hashed n-gram counts) are summed per feature family while
-//! hashing, then those family scores plus the dense signals of
+//! Each head is a small stack: per-bucket weights (learned by `train` from sparse
+//! hashed n-grams, by sparse logistic regression or naive-Bayes log-count ratios)
+//! are summed per feature family while hashing, then those family scores plus the dense signals of
 //! [`features::dense_signals`] go through a logistic regression fitted with linfa on
 //! held-out rows; its output is the calibrated probability. Serving is a sparse dot
 //! product with no allocation per feature. Training lives in `train`, metrics in `eval`.

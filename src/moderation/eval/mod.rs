@@ -51,6 +51,9 @@ pub struct EvalArgs {
     /// Count rows labelled only for abuse as spam negatives: they are real comments.
     #[arg(long)]
     pub abuse_rows_as_ham: bool,
+    /// Also write every evaluated row's scores as JSON Lines here (error analysis).
+    #[arg(long)]
+    pub scores: Option<PathBuf>,
 }
 
 /// One line of the report.
@@ -84,6 +87,17 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         SplitArg::Auto => !trained.contains(&r.source()) || data::split_of(&r.id) == Split::Test,
     };
     let selected: Vec<&Row> = rows.iter().filter(|r| keep(r)).collect();
+    if let Some(path) = &args.scores {
+        let mut out = String::new();
+        for r in &selected {
+            let s = score_text(&model, &r.text);
+            let line = serde_json::json!({"id": r.id, "spam": r.spam, "abuse": r.abuse,
+                "spam_score": s.spam, "abuse_score": s.abuse, "text": r.text});
+            out.push_str(&line.to_string());
+            out.push('\n');
+        }
+        std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))?;
+    }
     let results = evaluate(&model, &selected, args.threshold, args.abuse_rows_as_ham);
     let out = serde_json::json!({ "model": model.version(), "results": results });
     println!("{}", serde_json::to_string_pretty(&out)?);

@@ -7,8 +7,9 @@
 //!    (times a per-dataset factor): a 31k-row set with 82 % positives must not teach
 //!    "this topic is abusive", and collection artefacts present in both classes of one
 //!    set (OSACT's "يا", Jigsaw's wiki markup) cancel out.
-//! 3. Sparse stage (`nb`): naive-Bayes log-count ratios per hashed bucket from the
-//!    train split.
+//! 3. Sparse stage on the train split, one weight per hashed bucket and head:
+//!    `sgd` (AdaGrad logistic regression, default) or `nb` (naive-Bayes log-count
+//!    ratios); the card has the numbers behind the choice.
 //! 4. Dense stage (`stack`): linfa logistic regression on the validation split over
 //!    per-family NB scores plus dense signals — fitting it on rows the NB stage never
 //!    saw is what calibrates it.
@@ -17,6 +18,7 @@
 //! Deterministic: single-threaded sums in file order, seeded resampling only.
 
 mod nb;
+mod sgd;
 mod stack;
 
 use super::classifier::{DatasetInfo, Model, ModelMeta, StackHead};
@@ -32,8 +34,19 @@ use std::path::PathBuf;
 /// Default per-dataset weight factors (see the model card for the numbers behind them).
 /// A key is a source, or `source:true` / `source:false` for one class of it (the
 /// Arabic spam set's ham is news headlines only, so it is weighed down).
-const DEFAULT_WEIGHTS: &[(&str, f32)] =
-    &[("davidson2017", 0.35), ("arabic_spam_tweets:false", 0.3)];
+///
+/// The identity-hate-only sets (Stormfront, Fox News, ETHOS) and the insult-only set
+/// (Kaggle) call rude or profane text "not abusive", which contradicts every other
+/// set; weighing them down raised leave-one-out ROC-AUC on Jigsaw (0.844 → 0.875),
+/// Kaggle (0.766 → 0.795), HASOC (0.666 → 0.677) and Davidson (0.871 → 0.890).
+const DEFAULT_WEIGHTS: &[(&str, f32)] = &[
+    ("davidson2017", 0.35),
+    ("arabic_spam_tweets:false", 0.3),
+    ("gibert2018_stormfront", 0.3),
+    ("fox_news_comments", 0.3),
+    ("ethos", 0.3),
+    ("kaggle_insults", 0.5),
+];
 
 /// Arguments of `raqib train`.
 #[derive(clap::Args, Clone, Debug)]
@@ -50,7 +63,8 @@ pub struct TrainArgs {
     /// Leave these sources out entirely (cross-dataset validation).
     #[arg(long, num_args = 1..)]
     pub exclude: Vec<String>,
-    /// Override a dataset's weight factor, `source=factor` (repeatable).
+    /// Override a weight factor, `source=factor`, `source:true=factor` (one class) or
+    /// `comments_ar:false=factor` (spam negatives taken from abuse sets); repeatable.
     #[arg(long = "weight", value_parser = parse_weight)]
     pub weights: Vec<(String, f32)>,
     /// Date recorded in the model (default: today, UTC); fixed dates give fixed bytes.
@@ -60,8 +74,17 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 0.5)]
     pub nb_alpha: f64,
     /// L2 strength of the stacked logistic regression.
-    #[arg(long, default_value_t = 1e-2)]
+    #[arg(long, default_value_t = 30.0)]
     pub l2: f64,
+    /// Sparse stage: `nb` (naive-Bayes log-count ratios) or `lr` (AdaGrad logistic).
+    #[arg(long, default_value = "lr", value_parser = ["nb", "lr"])]
+    pub sparse: String,
+    /// Passes over the train split for `--sparse lr`.
+    #[arg(long, default_value_t = 5)]
+    pub epochs: usize,
+    /// L2 strength per update for `--sparse lr`.
+    #[arg(long, default_value_t = 1e-6)]
+    pub sparse_l2: f64,
     /// Rows per (dataset, class) group after resampling for the dense stage.
     #[arg(long, default_value_t = 1500)]
     pub group_rows: usize,
@@ -91,7 +114,7 @@ pub(crate) struct Plan {
 }
 
 fn plan(rows: &[Row], weights: &BTreeMap<String, f32>) -> Plan {
-    let spam_sets: Vec<&str> = rows
+    let spam_sets: std::collections::BTreeSet<&str> = rows
         .iter()
         .filter(|r| r.spam.is_some())
         .map(Row::source)
@@ -129,12 +152,11 @@ fn plan(rows: &[Row], weights: &BTreeMap<String, f32>) -> Plan {
                 let w = weights.get(&key).copied().unwrap_or(w);
                 Some((y, key, w, "spam"))
             }
-            None if r.abuse == Some(false) && !spam_sets.contains(&src) => Some((
-                false,
-                format!("comments_{lang}:false"),
-                1.0,
-                "spam_negatives",
-            )),
+            None if r.abuse == Some(false) && !spam_sets.contains(&src) => {
+                let key = format!("comments_{lang}:false");
+                let w = weights.get(&key).copied().unwrap_or(1.0);
+                Some((false, key, w, "spam_negatives"))
+            }
             None => None,
         };
         let abuse = r.abuse.map(|y| {
@@ -228,9 +250,25 @@ pub fn train(rows: &[Row], args: &TrainArgs) -> anyhow::Result<Model> {
     let plan = plan(rows, &weights);
     let cfg = FeatureConfig::current();
 
-    let pb = bar(rows.len(), "nb counts")?;
-    let buckets = nb::log_count_ratios(&cfg, rows, &plan, args.nb_alpha, &pb);
+    let pb = bar(rows.len(), "features")?;
+    let role = nb::roles(rows, &plan);
+    let cached = nb::extract(&cfg, rows, &role, &pb);
     pb.finish_and_clear();
+    let b = cfg.n_buckets();
+    let buckets = if args.sparse == "lr" {
+        sgd::logistic(
+            b,
+            &role,
+            &cached,
+            args.epochs,
+            0.1,
+            args.sparse_l2,
+            args.seed,
+        )
+    } else {
+        nb::log_count_ratios(b, &role, &cached, args.nb_alpha)
+    };
+    drop(cached);
 
     let trained_at = args.trained_at.clone().unwrap_or_else(today);
     let blank = StackHead {
@@ -248,7 +286,10 @@ pub fn train(rows: &[Row], args: &TrainArgs) -> anyhow::Result<Model> {
         split_rule: data::SPLIT_RULE.to_string(),
         seed: args.seed,
         hyperparameters: serde_json::json!({
+            "sparse": args.sparse,
             "nb_alpha": args.nb_alpha,
+            "sparse_epochs": args.epochs,
+            "sparse_l2": args.sparse_l2,
             "stack_l2": args.l2,
             "stack_group_rows": args.group_rows,
             "stack_inputs": stack_input_names(),

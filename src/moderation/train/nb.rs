@@ -10,19 +10,13 @@ use crate::moderation::features::{self, FeatureConfig};
 use crate::moderation::normalize;
 use indicatif::ProgressBar;
 
-/// Bucket weights `[spam, abuse]` learned from the train split.
-pub(super) fn log_count_ratios(
-    cfg: &FeatureConfig,
-    rows: &[Row],
-    plan: &Plan,
-    alpha: f64,
-    pb: &ProgressBar,
-) -> Vec<[f32; 2]> {
-    let b = cfg.n_buckets();
-    // Per row and head: (label, weight). Each (dataset, class) group gets the same
-    // total weight times its factor; weights are then scaled to average 1 per head so
-    // `alpha` keeps its usual meaning of "pseudo-count per bucket".
-    let mut role: Vec<[Option<(bool, f64)>; 2]> = vec![[None, None]; rows.len()];
+/// Per row and head: `(label, weight)` for train-split examples. Each (dataset,
+/// class) group gets the same total weight times its factor; weights are then scaled
+/// to average 1 per head so `alpha` keeps its usual meaning of "pseudo-count".
+pub(super) type Roles = Vec<[Option<(bool, f64)>; 2]>;
+
+pub(super) fn roles(rows: &[Row], plan: &Plan) -> Roles {
+    let mut role: Roles = vec![[None, None]; rows.len()];
     for (h, examples) in plan.heads.iter().enumerate() {
         let train: Vec<_> = examples
             .iter()
@@ -43,26 +37,52 @@ pub(super) fn log_count_ratios(
             role[e.row][h] = Some((e.label, raw(e.group) * scale));
         }
     }
+    role
+}
 
-    // counts[head][class][bucket], class 0 = negative, 1 = positive.
-    let mut counts = [
-        [vec![0f64; b], vec![0f64; b]],
-        [vec![0f64; b], vec![0f64; b]],
-    ];
-    let mut buf: Vec<u32> = Vec::with_capacity(4096);
-    let mut mean_nf = 0f64;
-    let mut seen = 0f64;
+/// Hashed features of every row with a role, flattened: `(row, start, end)` spans
+/// into one bucket list, so the sparse learners can make several passes.
+pub(super) struct Cached {
+    pub spans: Vec<(usize, usize, usize)>,
+    pub buckets: Vec<u32>,
+}
+
+pub(super) fn extract(cfg: &FeatureConfig, rows: &[Row], role: &Roles, pb: &ProgressBar) -> Cached {
+    let mut c = Cached {
+        spans: Vec::new(),
+        buckets: Vec::new(),
+    };
     for (i, r) in rows.iter().enumerate() {
         pb.inc(1);
         if role[i].iter().all(Option::is_none) {
             continue;
         }
-        buf.clear();
         let norm = normalize::normalize(&r.text);
-        features::for_each_feature(cfg, &[norm.feature_text()], |_, k| buf.push(k));
-        if buf.is_empty() {
-            continue;
+        let start = c.buckets.len();
+        features::for_each_feature(cfg, &[norm.feature_text()], |_, k| c.buckets.push(k));
+        if c.buckets.len() > start {
+            c.spans.push((i, start, c.buckets.len()));
         }
+    }
+    c
+}
+
+/// Bucket weights `[spam, abuse]`: naive-Bayes log-count ratios.
+pub(super) fn log_count_ratios(
+    b: usize,
+    role: &Roles,
+    cached: &Cached,
+    alpha: f64,
+) -> Vec<[f32; 2]> {
+    // counts[head][class][bucket], class 0 = negative, 1 = positive.
+    let mut counts = [
+        [vec![0f64; b], vec![0f64; b]],
+        [vec![0f64; b], vec![0f64; b]],
+    ];
+    let mut mean_nf = 0f64;
+    let mut seen = 0f64;
+    for &(i, s, e) in &cached.spans {
+        let buf = &cached.buckets[s..e];
         // Long texts (Jigsaw, Stormfront posts) would otherwise outweigh short ones
         // (ConvAbuse, tweets) in the counts; damp by the square root of the length,
         // relative to a running mean so the overall scale stays near raw counts.
@@ -73,7 +93,7 @@ pub(super) fn log_count_ratios(
             let Some((label, w)) = slot else { continue };
             let c = &mut counts[h][usize::from(*label)];
             let w = w * damp;
-            for &k in &buf {
+            for &k in buf {
                 c[k as usize] += w;
             }
         }
