@@ -28,6 +28,8 @@ struct Inner {
     engines: ArcSwap<Engines>,
     model_error: Option<String>,
     pii_key: String,
+    /// Serializes reloads so a slow one never replaces a newer result with an older one.
+    reload_lock: tokio::sync::Mutex<()>,
     /// Publishes change notices to other instances when Redis is configured.
     reload_bus: Option<crate::reload::ReloadBus>,
     /// Added to the system clock; only tests move it (lease expiry, retention).
@@ -180,6 +182,7 @@ impl AppState {
 
     /// Recompile the engines if rules changed since the last look.
     pub async fn reload_rules_if_changed(&self) -> anyhow::Result<bool> {
+        let _one_at_a_time = self.inner.reload_lock.lock().await;
         let latest = self.inner.store.latest_rules_change().await?;
         let current = self.engines();
         if latest == current.change_seen {
@@ -242,6 +245,7 @@ impl App {
                 model_error,
                 pii_key,
                 reload_bus,
+                reload_lock: tokio::sync::Mutex::new(()),
                 clock_offset_ms: std::sync::atomic::AtomicI64::new(0),
             }),
         };

@@ -42,6 +42,18 @@ pub enum Command {
     User(UserCommand),
     /// Moderate JSON Lines from stdin offline: one verdict per line on stdout.
     Check(CheckArgs),
+    /// Train the spam and abuse classifier (needs `--features train`).
+    #[cfg(feature = "train")]
+    Train(crate::moderation::train::TrainArgs),
+    /// Train the spam and abuse classifier (this build lacks `--features train`).
+    #[cfg(not(feature = "train"))]
+    Train {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        args: Vec<String>,
+    },
+    /// Evaluate a model on labelled JSON Lines: precision, recall, F1, ROC-AUC per head,
+    /// dataset and language.
+    Eval(crate::moderation::eval::EvalArgs),
     /// Write moderator-decided comments as training data (JSON Lines).
     ExportLabels {
         /// Only this site.
@@ -108,8 +120,18 @@ pub fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::load(cli.config.as_deref())?;
     crate::telemetry::init_logging(settings.log_format, &settings.log_filter);
-    if let Command::Check(args) = &cli.command {
-        return check(&settings, args);
+    match &cli.command {
+        Command::Check(args) => return check(&settings, args),
+        #[cfg(feature = "train")]
+        Command::Train(args) => return crate::moderation::train::run(args),
+        #[cfg(not(feature = "train"))]
+        Command::Train { .. } => {
+            bail!(
+                "this raqib was built without training; run `cargo run --release --features train -- train …`"
+            )
+        }
+        Command::Eval(args) => return crate::moderation::eval::run(args),
+        _ => {}
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -129,7 +151,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Site(cmd) => site(cmd, &settings).await,
         Command::User(cmd) => user(cmd, &settings).await,
-        Command::Check(_) => Ok(()),
+        Command::Check(_) | Command::Train { .. } | Command::Eval(_) => Ok(()),
         Command::ExportLabels { site, since, out } => {
             export_labels(&settings, site.as_deref(), since.as_deref(), &out).await
         }

@@ -52,7 +52,7 @@ impl Default for Settings {
             database_url: String::new(),
             redis_url: String::new(),
             data_dir: PathBuf::from("data"),
-            model_path: PathBuf::from("models/raqib-v1.json"),
+            model_path: PathBuf::from("models/raqib-v1.bin"),
             rules_paths: vec![PathBuf::from("config/rules")],
             log_format: LogFormat::Text,
             log_filter: "info".into(),

@@ -1,1 +1,437 @@
-//! Feature extraction shared by training and serving (placeholder).
+//! Feature extraction shared by training (`train`) and serving (`classifier`), so the
+//! two can never drift: both call [`for_each_feature`] and [`dense_signals`].
+//!
+//! Sparse features are hashed (FNV-1a 64 with a fixed seed per family, then a
+//! multiplicative finaliser, never `DefaultHasher`) into `2^bucket_bits` buckets:
+//! - [`Family::CharWord`]: character n-grams inside each token, padded with a space
+//!   on both sides so word starts and ends are their own n-grams;
+//! - [`Family::CharCross`]: character n-grams whose interior spans a word boundary
+//!   (`يا كلب` → `ا كل`), which catches split or clitic-attached insults;
+//! - [`Family::Word`] and [`Family::WordBigram`]: word unigrams and bigrams.
+//!
+//! Mentions (`@name`) produce no n-grams: in the training data they are collection
+//! artefacts (Twitter sets are full of them, news comments have none). Links produce
+//! one `<url>` word feature and count as a dense signal instead of n-grams.
+//!
+//! Nothing here allocates: n-gram windows are fixed arrays and features are passed to
+//! a callback as they are hashed.
+
+use super::normalize::{NORMALIZER_VERSION, NormStats};
+use serde::{Deserialize, Serialize};
+
+/// Bumped whenever tokenisation, hashing or the dense signals change.
+pub const FEATURE_VERSION: &str = "f2";
+
+/// Number of sparse feature families (see [`Family`]).
+pub const N_FAMILIES: usize = 4;
+
+/// Number of dense signals returned by [`dense_signals`].
+pub const N_DENSE: usize = 13;
+
+/// Names of the dense signals, in order (recorded in the model card and metadata).
+pub const DENSE_NAMES: [&str; N_DENSE] = [
+    "log_len",
+    "arabic_frac",
+    "latin_frac",
+    "script_mix",
+    "log_links",
+    "log_digits",
+    "phone_runs",
+    "log_elongations",
+    "log_emoji",
+    "log_invisibles",
+    "upper_frac",
+    "log_exclaim",
+    "log_evasion",
+];
+
+/// A family of sparse features; each gets its own score in the stacked model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    CharWord = 0,
+    CharCross = 1,
+    Word = 2,
+    WordBigram = 3,
+}
+
+/// The feature configuration a model was trained with. Serving refuses a model whose
+/// configuration differs from [`FeatureConfig::current`] in anything but nothing:
+/// a different normalizer or tokenisation changes every hashed bucket.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureConfig {
+    pub feature_version: String,
+    pub normalizer_version: String,
+    pub bucket_bits: u32,
+    pub char_min: usize,
+    pub char_max: usize,
+    pub cross_min: usize,
+    pub cross_max: usize,
+}
+
+/// Longest n-gram the fixed windows support.
+const MAX_N: usize = 8;
+
+impl FeatureConfig {
+    /// The configuration this build of the code produces.
+    pub fn current() -> FeatureConfig {
+        FeatureConfig {
+            feature_version: FEATURE_VERSION.to_string(),
+            normalizer_version: NORMALIZER_VERSION.to_string(),
+            bucket_bits: 20,
+            char_min: 2,
+            char_max: 5,
+            cross_min: 3,
+            cross_max: 5,
+        }
+    }
+
+    /// One string naming the whole configuration, part of the model version.
+    pub fn id(&self) -> String {
+        format!(
+            "{}+norm:{}+b{}+c{}-{}+x{}-{}",
+            self.feature_version,
+            self.normalizer_version,
+            self.bucket_bits,
+            self.char_min,
+            self.char_max,
+            self.cross_min,
+            self.cross_max
+        )
+    }
+
+    pub fn n_buckets(&self) -> usize {
+        1usize << self.bucket_bits
+    }
+
+    /// Why `self` (from a model file) cannot be served by this build, if it cannot.
+    pub fn incompatibility(&self) -> Option<String> {
+        let current = FeatureConfig::current();
+        (*self != current).then(|| {
+            format!(
+                "model was trained with feature config `{}` but this build computes `{}`; \
+                 retrain the model with this build (`raqib train`) or run the build it came from",
+                self.id(),
+                current.id()
+            )
+        })
+    }
+
+    fn valid(&self) -> bool {
+        (1..=MAX_N).contains(&self.char_max)
+            && (1..=MAX_N).contains(&self.cross_max)
+            && self.char_min >= 1
+            && self.char_min <= self.char_max
+            && self.cross_min >= 2
+            && self.cross_min <= self.cross_max
+            && (8..=24).contains(&self.bucket_bits)
+    }
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+#[inline]
+fn fnv_char(mut h: u64, c: char) -> u64 {
+    // Feed the code point as 4 little-endian bytes so the hash never depends on
+    // the platform or on UTF-8 length quirks.
+    for b in (c as u32).to_le_bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(FNV_PRIME);
+    }
+    h
+}
+
+#[inline]
+fn fnv_u64(mut h: u64, v: u64) -> u64 {
+    for b in v.to_le_bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(FNV_PRIME);
+    }
+    h
+}
+
+#[inline]
+fn seed(family: Family) -> u64 {
+    fnv_u64(FNV_OFFSET, family as u64 + 1)
+}
+
+/// Map a 64-bit hash to a bucket. FNV's low bits are weak for short inputs, so mix
+/// with a Fibonacci multiplier and take the high bits.
+#[inline]
+fn bucket(h: u64, bits: u32) -> u32 {
+    (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - bits)) as u32
+}
+
+/// A fixed window of the last `MAX_N` characters, newest last.
+struct Window {
+    buf: [char; MAX_N],
+    len: usize,
+}
+
+impl Window {
+    fn new() -> Window {
+        Window {
+            buf: [' '; MAX_N],
+            len: 0,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, c: char) {
+        self.buf.copy_within(1.., 0);
+        self.buf[MAX_N - 1] = c;
+        self.len = (self.len + 1).min(MAX_N);
+    }
+
+    #[inline]
+    fn last(&self, n: usize) -> &[char] {
+        &self.buf[MAX_N - n..]
+    }
+}
+
+/// Whether a token is a link (scheme, `www.` or a bare domain with a common TLD).
+pub fn is_link(token: &str) -> bool {
+    const TLDS: [&str; 14] = [
+        ".com", ".net", ".org", ".info", ".io", ".ly", ".me", ".co", ".xyz", ".biz", ".site",
+        ".online", ".shop", ".link",
+    ];
+    let t = token.trim_matches(|c: char| !c.is_alphanumeric() && c != '/');
+    if t.starts_with("http://") || t.starts_with("https://") || t.starts_with("www.") {
+        return true;
+    }
+    let lower_ascii = |s: &str, suffix: &str| {
+        s.len() > suffix.len()
+            && s.is_char_boundary(s.len() - suffix.len())
+            && s[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+    };
+    let host = t.split('/').next().unwrap_or(t);
+    host.contains('.') && TLDS.iter().any(|tld| lower_ascii(host, tld))
+}
+
+/// Call `emit(family, bucket)` for every sparse feature of the feature texts in
+/// `parts` (e.g. body then subject). N-grams never span two parts.
+pub fn for_each_feature(cfg: &FeatureConfig, parts: &[&str], mut emit: impl FnMut(Family, u32)) {
+    if !cfg.valid() {
+        return;
+    }
+    let bits = cfg.bucket_bits;
+    let url_hash = bucket(fnv_char(seed(Family::Word), '\u{1}'), bits);
+    for part in parts {
+        let mut prev_word: Option<u64> = None;
+        let mut cross = Window::new();
+        for token in part.split_whitespace() {
+            if token.starts_with('@') && token.chars().count() > 1 {
+                prev_word = None;
+                continue;
+            }
+            if is_link(token) {
+                emit(Family::Word, url_hash);
+                prev_word = None;
+                continue;
+            }
+            // Word features use the token without surrounding punctuation; a token
+            // that is only punctuation or emoji is kept whole (emoji carry signal).
+            let trimmed = token.trim_matches(|c: char| !c.is_alphanumeric());
+            let word = if trimmed.is_empty() { token } else { trimmed };
+            let wh = word.chars().fold(seed(Family::Word), fnv_char);
+            emit(Family::Word, bucket(wh, bits));
+            if let Some(p) = prev_word {
+                emit(
+                    Family::WordBigram,
+                    bucket(fnv_u64(fnv_u64(seed(Family::WordBigram), p), wh), bits),
+                );
+            }
+            prev_word = Some(wh);
+
+            // Character n-grams inside the padded token.
+            let mut win = Window::new();
+            let chars = std::iter::once(' ')
+                .chain(token.chars())
+                .chain(std::iter::once(' '));
+            for c in chars {
+                win.push(c);
+                for n in cfg.char_min..=cfg.char_max.min(win.len) {
+                    let h = win
+                        .last(n)
+                        .iter()
+                        .copied()
+                        .fold(seed(Family::CharWord), fnv_char);
+                    emit(Family::CharWord, bucket(h, bits));
+                }
+            }
+
+            // Character n-grams across the boundary to the previous token: only
+            // those with a space strictly inside, the rest are CharWord's job.
+            if cross.len > 0 {
+                cross.push(' ');
+            }
+            for c in token.chars() {
+                cross.push(c);
+                for n in cfg.cross_min..=cfg.cross_max.min(cross.len) {
+                    let g = cross.last(n);
+                    if g[1..n - 1].contains(&' ') {
+                        let h = g.iter().copied().fold(seed(Family::CharCross), fnv_char);
+                        emit(Family::CharCross, bucket(h, bits));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn is_emoji(c: char) -> bool {
+    matches!(c as u32, 0x1F300..=0x1FAFF | 0x2600..=0x27BF | 0x1F000..=0x1F2FF)
+}
+
+fn is_arabic(c: char) -> bool {
+    matches!(c as u32, 0x0600..=0x06FF | 0x0750..=0x077F | 0x08A0..=0x08FF | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF)
+}
+
+/// Traces of undone evasion: leet stand-ins, look-alike letters, spaced-out or split
+/// words and bidi overrides. Ordinary writing has almost none.
+pub fn evasion_count(s: NormStats) -> u32 {
+    s.leet_chars + s.confusables_folded + s.spaced_joins + s.split_joins + s.bidi_overrides
+}
+
+/// Add the counters of two fields (body and subject are scored as one text).
+pub fn add_stats(a: NormStats, b: NormStats) -> NormStats {
+    NormStats {
+        removed_invisibles: a.removed_invisibles + b.removed_invisibles,
+        leet_chars: a.leet_chars + b.leet_chars,
+        confusables_folded: a.confusables_folded + b.confusables_folded,
+        spaced_joins: a.spaced_joins + b.spaced_joins,
+        split_joins: a.split_joins + b.split_joins,
+        bidi_overrides: a.bidi_overrides + b.bidi_overrides,
+        ..a
+    }
+}
+
+/// The dense signals of the raw texts in `raw_parts` (what the author typed) plus the
+/// normalizer's counters. Values are log-scaled or fractions so a linear model can use
+/// them without standardising surprises.
+pub fn dense_signals(raw_parts: &[&str], stats: NormStats) -> [f32; N_DENSE] {
+    let (mut chars, mut arabic, mut latin, mut upper, mut digits, mut emoji, mut exclaim) =
+        (0u32, 0u32, 0u32, 0u32, 0u32, 0u32, 0u32);
+    let (mut links, mut phone_runs, mut elongations) = (0u32, 0u32, 0u32);
+    for part in raw_parts {
+        let mut run_digits = 0u32; // digits in the current phone-like run
+        let mut prev = '\0';
+        let mut same = 0u32;
+        for c in part.chars() {
+            chars += 1;
+            if is_arabic(c) && c.is_alphabetic() {
+                arabic += 1;
+            } else if c.is_ascii_alphabetic() {
+                latin += 1;
+                upper += u32::from(c.is_ascii_uppercase());
+            }
+            if c.is_numeric() {
+                digits += 1;
+                run_digits += 1;
+            } else if !matches!(c, ' ' | '-' | '+' | '.' | '(' | ')') {
+                phone_runs += u32::from(run_digits >= 7);
+                run_digits = 0;
+            }
+            emoji += u32::from(is_emoji(c));
+            exclaim += u32::from(matches!(c, '!' | '?' | '؟'));
+            if c == prev {
+                same += 1;
+                elongations += u32::from(same == 2 && !c.is_whitespace());
+            } else {
+                same = 0;
+            }
+            prev = c;
+        }
+        phone_runs += u32::from(run_digits >= 7);
+        links += part.split_whitespace().filter(|t| is_link(t)).count() as u32;
+    }
+    let letters = (arabic + latin).max(1) as f32;
+    let ln = |v: u32| (v as f32).ln_1p();
+    let (ar, la) = (arabic as f32 / letters, latin as f32 / letters);
+    [
+        ln(chars),
+        ar,
+        la,
+        ar.min(la) * 2.0,
+        ln(links),
+        ln(digits),
+        phone_runs.min(5) as f32,
+        ln(elongations),
+        ln(emoji),
+        ln(stats.removed_invisibles),
+        if latin > 0 {
+            upper as f32 / latin as f32
+        } else {
+            0.0
+        },
+        ln(exclaim),
+        ln(evasion_count(stats)),
+    ]
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn collect(text: &str) -> Vec<(Family, u32)> {
+        let mut v = Vec::new();
+        for_each_feature(&FeatureConfig::current(), &[text], |f, b| v.push((f, b)));
+        v
+    }
+
+    #[test]
+    fn hashing_is_fixed_across_runs_and_platforms() {
+        // A pinned value: if this changes, FEATURE_VERSION must be bumped.
+        let h = "ab".chars().fold(FNV_OFFSET, fnv_char);
+        assert_eq!(h, 0xa71bed7b7ba66346_u64);
+        assert_eq!(collect("hello world"), collect("hello world"));
+        assert_ne!(collect("hello world"), collect("world hello"));
+    }
+
+    #[test]
+    fn families_are_produced() {
+        let f = collect("يا كلب");
+        for fam in [
+            Family::CharWord,
+            Family::CharCross,
+            Family::Word,
+            Family::WordBigram,
+        ] {
+            assert!(f.iter().any(|(x, _)| *x == fam), "{fam:?} missing");
+        }
+    }
+
+    #[test]
+    fn mentions_and_links_are_not_ngrams() {
+        assert!(collect("@someone").is_empty());
+        assert_eq!(collect("https://spam.example.com/x").len(), 1);
+        assert!(is_link("bit.ly/abc") && is_link("WWW.Example.org") && !is_link("hello."));
+    }
+
+    #[test]
+    fn dense_signals_count_phones_links_and_scripts() {
+        let d = dense_signals(
+            &["call 0501234567 now http://x.com مرحبا"],
+            NormStats::default(),
+        );
+        assert_eq!(d[6], 1.0);
+        assert!(d[4] > 0.0 && d[3] > 0.0);
+        let clean = dense_signals(&["hello"], NormStats::default());
+        assert_eq!(clean[6], 0.0);
+        assert_eq!(clean[1], 0.0);
+    }
+
+    #[test]
+    fn config_mismatch_is_explained() {
+        let mut c = FeatureConfig::current();
+        assert!(c.incompatibility().is_none());
+        c.normalizer_version = "other".into();
+        let msg = c.incompatibility().unwrap_or_default();
+        assert!(
+            msg.contains("norm:other") && msg.contains("retrain"),
+            "{msg}"
+        );
+    }
+}

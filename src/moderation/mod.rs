@@ -9,6 +9,7 @@
 //! decision with every contributing reason.
 
 pub mod classifier;
+pub mod eval;
 pub mod features;
 pub mod normalize;
 pub mod policy;

@@ -198,8 +198,8 @@ impl Policy {
         }
         let mut decided_by = DecidedBy::Policy;
 
-        if self.hold_new_authors && history.is_new() && decision == Decision::Approve {
-            decision = Decision::Review;
+        if self.hold_new_authors && history.is_new() {
+            decision = stronger(decision, Decision::Review);
             reasons.push(Reason::code("policy.new_author"));
         }
 

@@ -110,7 +110,7 @@ pub fn test_settings(dir: &std::path::Path) -> Settings {
     s.data_dir = dir.to_path_buf();
     s.database_url = format!("sqlite://{}", dir.join("raqib.db").display());
     s.rules_paths = vec![manifest_path("config/rules")];
-    s.model_path = manifest_path("models/raqib-v1.json");
+    s.model_path = manifest_path("models/raqib-v1.bin");
     if !s.model_path.exists() {
         s.model_path = PathBuf::new();
     }

@@ -694,7 +694,10 @@ async fn policy_is_validated_and_applied(app: TestApp) {
         .await;
     assert_eq!(status, 200, "{v}");
     let (_, first) = app
-        .submit(&comment("p-1", "first words of a new reader"))
+        .submit(&comment(
+            "p-1",
+            "أول تعليق لي على هذا الموقع، شكرا على التغطية",
+        ))
         .await;
     assert_eq!(first["status"], "pending");
     assert!(

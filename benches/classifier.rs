@@ -1,0 +1,103 @@
+//! Classifier throughput: the two heads alone (on pre-normalized fields) and the
+//! whole core (`Engine::moderate`: normalize + rules + both heads + policy), on
+//! realistic Arabic and English news comments (mean about 200 characters) and on
+//! 1 KB comments. Needs the shipped model (`models/raqib-v1.bin`).
+//!
+//! Run: `cargo bench --bench classifier`; comments/s = 1 / reported time per comment.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use raqib::moderation::classifier::Model;
+use raqib::moderation::{AuthorHistory, CommentInput, Engine, Policy, prepare_fields, rules};
+use std::hint::black_box;
+use std::path::Path;
+
+/// Comments written for this bench (not from any dataset or case file).
+const REALISTIC: &[&str] = &[
+    "الحكومة أعلنت اليوم عن خطة جديدة لدعم الشباب العاطلين عن العمل، وأتمنى أن تنفذ هذه المرة فعلاً وليس مجرد وعود انتخابية كما حدث في السنوات الماضية.",
+    "يا جماعة المقال ده فيه معلومات غلط، الاتفاقية اتوقعت سنة ٢٠١٩ مش ٢٠٢٠، ياريت الجريدة تراجع قبل ما تنشر.",
+    "أنت حمار ولا تفهم شيئاً في السياسة، اسكت أحسن لك يا جاهل يا متخلف.",
+    "للبيع شقة فاخرة بالتقسيط المريح بدون فوائد، اتصل الآن على 0501234567 أو واتساب، العرض لفترة محدودة!!!",
+    "مبروك للمنتخب على الفوز المستحق، الأداء كان رائع خصوصاً في الشوط الثاني والمدرب يستحق التحية.",
+    "The council should publish the full budget before the vote instead of a two-page summary. Residents deserve to see where the money actually goes.",
+    "Great reporting as always. I grew up near that factory and the pollution problem has been ignored for decades by every administration.",
+    "You are a complete idiot and everyone on this site knows it. Shut up and go back under your bridge, loser.",
+    "Make $5000 a week working from home!!! Click here www.easy-money-now.biz and start today, limited spots available.",
+    "I disagree with the columnist, but she makes a fair point about housing costs. Rent has doubled in five years where I live.",
+];
+
+fn engine() -> Option<Engine> {
+    let model = Model::load(Path::new("models/raqib-v1.bin")).ok()?;
+    let rules = rules::RuleSet::compile(Vec::new(), "bench").ok()?;
+    Some(Engine {
+        rules,
+        model: Some(model),
+    })
+}
+
+fn long_comments() -> Vec<String> {
+    REALISTIC
+        .iter()
+        .map(|c| {
+            let mut s = String::new();
+            while s.len() < 1024 {
+                s.push_str(c);
+                s.push(' ');
+            }
+            s
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let Some(engine) = engine() else {
+        eprintln!("models/raqib-v1.bin not found: run `raqib train` first");
+        return;
+    };
+    // Startup cost: read and parse the shipped file (target < 200 ms).
+    let mut g = c.benchmark_group("classifier/load");
+    g.sample_size(10);
+    g.bench_function("model_load", |b| {
+        b.iter(|| black_box(Model::load(Path::new("models/raqib-v1.bin")).is_ok()))
+    });
+    g.finish();
+    let policy = Policy::default();
+    let history = AuthorHistory::default();
+    let long = long_comments();
+    let sets: [(&str, Vec<&str>); 2] = [
+        ("realistic", REALISTIC.to_vec()),
+        ("1kb", long.iter().map(String::as_str).collect()),
+    ];
+    for (name, texts) in &sets {
+        let mut g = c.benchmark_group(format!("classifier/{name}"));
+        g.throughput(Throughput::Elements(texts.len() as u64));
+        let inputs: Vec<CommentInput<'_>> = texts
+            .iter()
+            .map(|t| CommentInput {
+                body: t,
+                author_id: "a1",
+                ..CommentInput::default()
+            })
+            .collect();
+        let prepared: Vec<_> = inputs.iter().map(prepare_fields).collect();
+        g.bench_function("score_only", |b| {
+            b.iter(|| {
+                for f in &prepared {
+                    if let Some(m) = &engine.model {
+                        black_box(m.score(black_box(f)));
+                    }
+                }
+            })
+        });
+        g.bench_function("engine_moderate", |b| {
+            b.iter(|| {
+                for i in &inputs {
+                    black_box(engine.moderate(black_box(i), &policy, &history));
+                }
+            })
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,212 @@
+//! Tests of the trained classifier: training determinism, refusal of models built
+//! for another feature configuration, and the shipped model on hand-written examples.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use raqib::moderation::classifier::{ClassifierError, Model};
+use raqib::moderation::eval::score_text;
+use std::path::Path;
+
+const SHIPPED: &str = "models/raqib-v1.bin";
+
+/// Rewrite the JSON metadata of a model file with `edit`, keeping the weights.
+fn edit_meta(bytes: &[u8], edit: impl Fn(&mut serde_json::Value)) -> Vec<u8> {
+    let len = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+    let mut meta: serde_json::Value = serde_json::from_slice(&bytes[16..16 + len]).unwrap();
+    edit(&mut meta);
+    let m = serde_json::to_vec(&meta).unwrap();
+    let mut out = bytes[..12].to_vec();
+    out.extend_from_slice(&(m.len() as u32).to_le_bytes());
+    out.extend_from_slice(&m);
+    out.extend_from_slice(&bytes[16 + len..]);
+    out
+}
+
+#[cfg(feature = "train")]
+mod training {
+    use super::*;
+    use raqib::moderation::eval::data::Row;
+    use raqib::moderation::train::{TrainArgs, train};
+
+    /// A small synthetic corpus (written for this test) with both heads and both
+    /// languages, big enough that every split holds both classes.
+    fn fixture() -> Vec<Row> {
+        let clean_en = [
+            "thanks for the report",
+            "good point about the budget",
+            "the match was great",
+            "I agree with the mayor",
+            "interesting article today",
+        ];
+        let abuse_en = [
+            "you are an idiot",
+            "shut up stupid loser",
+            "what a moron you are",
+            "idiot writer go away",
+            "stupid pathetic clown",
+        ];
+        let spam_en = [
+            "win cash now call 0501234567",
+            "click www.free-money.biz now",
+            "cheap pills buy now http://x.co",
+            "earn $500 daily click here",
+            "free iphone visit bit.ly/win",
+        ];
+        let clean_ar = [
+            "شكرا على التقرير",
+            "مقال جميل ومفيد",
+            "اتفق مع الكاتب",
+            "المباراة كانت رائعة",
+            "خبر مهم اليوم",
+        ];
+        let abuse_ar = [
+            "انت حمار وغبي",
+            "اسكت يا جاهل",
+            "يا كلب يا حقير",
+            "كاتب غبي ومتخلف",
+            "يا حيوان اسكت",
+        ];
+        let spam_ar = [
+            "للبيع بالتقسيط اتصل 0551234567",
+            "اربح الان زوروا موقعنا",
+            "خصم كبير اطلب الان واتساب 0561234567",
+            "متجر عروض اطلب الان",
+            "اربح جوائز اتصل الان 0571234567",
+        ];
+        let mut rows = Vec::new();
+        for i in 0..600usize {
+            let k = i % 5;
+            let suffix = format!(" {}", ["", "!", " ok", " .", " yes"][(i / 5) % 5]);
+            let (text, lang, spam, abuse, source) = match i % 6 {
+                0 => (clean_en[k], "en", None, Some(false), "fx_abuse_en"),
+                1 => (abuse_en[k], "en", None, Some(true), "fx_abuse_en"),
+                2 => (clean_ar[k], "ar", None, Some(false), "fx_abuse_ar"),
+                3 => (abuse_ar[k], "ar", None, Some(true), "fx_abuse_ar"),
+                4 => (spam_en[k], "en", Some(true), None, "fx_spam"),
+                _ => (
+                    if i % 12 < 6 { spam_ar[k] } else { clean_en[k] },
+                    "en",
+                    Some(i % 12 < 6),
+                    None,
+                    "fx_spam",
+                ),
+            };
+            rows.push(Row {
+                id: format!("{source}:{i}"),
+                text: format!("{text}{suffix}"),
+                lang: Some(lang.into()),
+                spam,
+                abuse,
+                source: Some(source.into()),
+            });
+        }
+        rows
+    }
+
+    fn args(seed: u64) -> TrainArgs {
+        TrainArgs {
+            data: vec![],
+            out: "unused".into(),
+            seed,
+            exclude: vec![],
+            weights: vec![],
+            trained_at: Some("2026-01-01".into()),
+            nb_alpha: 0.5,
+            l2: 1e-2,
+            group_rows: 200,
+            sparse: "lr".into(),
+            epochs: 3,
+            sparse_l2: 1e-6,
+        }
+    }
+
+    #[test]
+    fn same_seed_gives_identical_bytes() {
+        let rows = fixture();
+        let a = train(&rows, &args(7)).unwrap().to_bytes().unwrap();
+        let b = train(&rows, &args(7)).unwrap().to_bytes().unwrap();
+        assert!(a == b, "two runs with the same seed differ");
+        let m = Model::from_bytes(&a).unwrap();
+        assert!(score_text(&m, "you are an idiot").abuse > 0.5);
+        assert!(score_text(&m, "thanks for the report").abuse < 0.5);
+        assert!(score_text(&m, "win cash now call 0501234567").spam > 0.5);
+    }
+}
+
+#[test]
+fn model_with_another_feature_config_is_refused() {
+    let bytes = std::fs::read(SHIPPED).expect("shipped model present");
+    assert!(Model::from_bytes(&bytes).is_ok());
+    let other = edit_meta(&bytes, |m| {
+        m["features"]["normalizer_version"] = "some-older-normalizer".into();
+    });
+    match Model::from_bytes(&other) {
+        Err(ClassifierError::Incompatible(msg)) => {
+            assert!(
+                msg.contains("norm:some-older-normalizer") && msg.contains("retrain"),
+                "{msg}"
+            );
+        }
+        other => panic!("expected Incompatible, got {other:?}"),
+    }
+    let buckets = edit_meta(&bytes, |m| m["features"]["bucket_bits"] = 18.into());
+    assert!(matches!(
+        Model::from_bytes(&buckets),
+        Err(ClassifierError::Incompatible(_))
+    ));
+    assert!(matches!(
+        Model::from_bytes(&bytes[..100]),
+        Err(ClassifierError::Invalid(_))
+    ));
+}
+
+#[test]
+fn shipped_model_loads_fast_and_carries_metadata() {
+    let t = std::time::Instant::now();
+    let m = Model::load(Path::new(SHIPPED)).unwrap();
+    let ms = t.elapsed().as_millis();
+    // Generous bound for debug builds; release loads far faster (see model card).
+    assert!(ms < 2_000, "load took {ms} ms");
+    assert!(!m.version().is_empty() && !m.trained_at().is_empty());
+    assert!(m.datasets().len() >= 10);
+    assert!(
+        m.metrics()["results"]
+            .as_array()
+            .is_some_and(|r| !r.is_empty())
+    );
+}
+
+/// Hand-written examples (not from any dataset or case file).
+#[test]
+fn shipped_model_puts_clear_examples_on_the_right_side() {
+    let m = Model::load(Path::new(SHIPPED)).unwrap();
+    let abusive = [
+        "أنت حمار وغبي ولا تفهم شيئا، اسكت يا جاهل",
+        "يا كلب يا حقير يا ابن الكلب",
+        "You are a stupid fucking idiot, shut up",
+        "what a pathetic moron, go to hell you loser",
+    ];
+    let spam = [
+        "Make $3000 a week from home!!! Click here www.cash-now-easy.biz to start today",
+        "FREE entry! Text WIN to 80086 to claim your prize now, call 09061234567",
+        "للبيع شقق بالتقسيط بدون فوائد اتصل الان واتساب 0501234567 العرض لفترة محدودة",
+        "Check out my channel and subscribe please!!! http://youtube.com/mychannel",
+    ];
+    let clean = [
+        "شكرا للكاتب على هذا المقال المفيد، أتمنى أن تهتم الحكومة بهذه القضية",
+        "المباراة كانت جميلة والفريق لعب بشكل ممتاز في الشوط الثاني",
+        "I think the council made a reasonable decision on the new bus routes.",
+        "Thanks for the detailed reporting, the charts were really helpful.",
+    ];
+    for t in abusive {
+        let s = score_text(&m, t);
+        assert!(s.abuse > 0.5, "abuse {:.3} for {t}", s.abuse);
+    }
+    for t in spam {
+        let s = score_text(&m, t);
+        assert!(s.spam > 0.5, "spam {:.3} for {t}", s.spam);
+    }
+    for t in clean {
+        let s = score_text(&m, t);
+        assert!(s.abuse < 0.5 && s.spam < 0.5, "{s:?} for {t}");
+    }
+}
