@@ -29,8 +29,8 @@ fn engine() -> Option<Engine> {
     let model = Model::load(Path::new("models/raqib-v1.bin")).ok()?;
     let rules = rules::RuleSet::compile(Vec::new(), "bench").ok()?;
     Some(Engine {
-        rules,
-        model: Some(model),
+        rules: rules.into(),
+        model: Some(model.into()),
     })
 }
 
