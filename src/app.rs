@@ -170,6 +170,42 @@ impl AppState {
         self.reload_rules_if_changed().await
     }
 
+    /// Register the model files next to the configured model, so admins can list and
+    /// activate them.
+    pub async fn register_models(&self) -> anyhow::Result<()> {
+        let current = self.engines().model.clone();
+        for path in model_files(&self.inner.settings) {
+            // The configured model is already in memory; load only the others.
+            let loaded = match &current {
+                Some(m) if path == self.inner.settings.model_path => Ok(m.clone()),
+                _ => {
+                    let path = path.clone();
+                    tokio::task::spawn_blocking(move || Model::load(&path).map(Arc::new)).await?
+                }
+            };
+            match loaded {
+                Ok(m) => {
+                    let metrics =
+                        serde_json::to_string(m.metrics()).unwrap_or_else(|_| "{}".into());
+                    self.inner
+                        .store
+                        .register_model(
+                            m.version(),
+                            &path.display().to_string(),
+                            m.trained_at(),
+                            &metrics,
+                            self.now(),
+                        )
+                        .await?;
+                }
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "model file not registered")
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// After a change on this instance: apply it here at once, and tell the others.
     pub async fn changed(&self, what: &str) {
         if let Err(e) = self.reload_if_changed().await {
@@ -180,24 +216,44 @@ impl AppState {
         }
     }
 
-    /// Recompile the engines if rules changed since the last look.
+    /// Recompile the engines if rules changed, or load the model an admin activated,
+    /// since the last look.
     pub async fn reload_rules_if_changed(&self) -> anyhow::Result<bool> {
         let _one_at_a_time = self.inner.reload_lock.lock().await;
         let latest = self.inner.store.latest_rules_change().await?;
+        let active = self.inner.store.active_model().await?;
         let current = self.engines();
-        if latest == current.change_seen {
+        let loaded_version = current.model.as_ref().map(|m| m.version().to_string());
+        let new_model = match active {
+            Some(row) if Some(&row.version) != loaded_version.as_ref() => {
+                let path = std::path::PathBuf::from(&row.path);
+                match tokio::task::spawn_blocking(move || Model::load(&path)).await? {
+                    Ok(m) => Some(Arc::new(m)),
+                    Err(e) => {
+                        tracing::error!(version = %row.version, error = %e, "activated model does not load here; keeping the current one");
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        if latest == current.change_seen && new_model.is_none() {
             return Ok(false);
         }
+        let model = new_model.clone().or_else(|| current.model.clone());
         let rows = self.inner.store.all_rules().await?;
         let engines = Engines::build(
             current.base_defs.clone(),
             current.base_version.clone(),
-            current.model.clone(),
+            model,
             rows,
             latest,
         )?;
         self.inner.engines.store(Arc::new(engines));
-        tracing::info!(rules_change = latest, "rules reloaded");
+        match new_model {
+            Some(m) => tracing::info!(version = m.version(), "model switched"),
+            None => tracing::info!(rules_change = latest, "rules reloaded"),
+        }
         Ok(true)
     }
 }
@@ -218,7 +274,7 @@ impl App {
             .context("opening the database")?;
         let base_defs = load_base_rules(&settings)?;
         let base_version = rules_digest(&base_defs);
-        let (model, model_error) = load_model(&settings);
+        let (model, model_error) = load_model(&settings, &store).await;
         let change_seen = store.latest_rules_change().await?;
         let engines = Engines::build(
             base_defs,
@@ -249,6 +305,9 @@ impl App {
                 clock_offset_ms: std::sync::atomic::AtomicI64::new(0),
             }),
         };
+        if let Err(e) = state.register_models().await {
+            tracing::warn!(error = %e, "model registry not updated");
+        }
         Ok(App { state, listener })
     }
 
@@ -347,7 +406,38 @@ pub fn rules_digest(defs: &[RuleDef]) -> String {
     store::sha256_hex(&json).chars().take(8).collect()
 }
 
-fn load_model(settings: &Settings) -> (Option<Arc<Model>>, Option<String>) {
+/// Model files beside the configured one (`*.bin`, `*.json`).
+fn model_files(settings: &Settings) -> Vec<std::path::PathBuf> {
+    if settings.model_path.as_os_str().is_empty() {
+        return Vec::new();
+    }
+    let dir = settings
+        .model_path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "bin" || x == "json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// The model to start with: the one an admin activated, else the configured one.
+async fn load_model(settings: &Settings, store: &Store) -> (Option<Arc<Model>>, Option<String>) {
+    if let Ok(Some(active)) = store.active_model().await {
+        match Model::load(std::path::Path::new(&active.path)) {
+            Ok(m) => return (Some(Arc::new(m)), None),
+            Err(e) => {
+                tracing::error!(version = %active.version, error = %e, "activated model does not load; trying the configured one")
+            }
+        }
+    }
     if settings.model_path.as_os_str().is_empty() {
         return (None, None);
     }

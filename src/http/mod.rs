@@ -7,6 +7,7 @@ pub mod comments;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod models;
 pub mod queue;
 pub mod sites;
 
@@ -82,6 +83,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sites::list_users, sites::create_user))
         .routes(routes!(sites::disable_user))
         .routes(routes!(sites::stats))
+        .routes(routes!(models::list_models))
+        .routes(routes!(models::activate_model))
         .routes(routes!(admin::list_rules, admin::create_rule))
         .routes(routes!(
             admin::get_rule,

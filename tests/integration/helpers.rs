@@ -183,9 +183,14 @@ impl TestApp {
     /// Another instance on the same database (and site), as in a multi-instance
     /// deployment. It must not outlive `self`, which owns the database.
     pub async fn second_instance(&self) -> TestApp {
-        let app = App::build(self.settings.clone())
+        Self::attach(self, self.settings.clone()).await
+    }
+
+    /// An instance with other settings on `this` app's database and site.
+    pub async fn attach(this: &TestApp, settings: Settings) -> TestApp {
+        let app = App::build(settings.clone())
             .await
-            .expect("build second app");
+            .expect("build another app");
         let addr = app.local_addr().unwrap();
         let store = app.state().store().clone();
         let state = app.state().clone();
@@ -195,10 +200,10 @@ impl TestApp {
             state,
             base: format!("http://{addr}"),
             client: reqwest::Client::new(),
-            site_id: self.site_id.clone(),
-            api_key: self.api_key.clone(),
+            site_id: this.site_id.clone(),
+            api_key: this.api_key.clone(),
             store,
-            settings: self.settings.clone(),
+            settings,
             shutdown,
             server: Some(server),
             _dir: None,

@@ -19,6 +19,8 @@ mod cli;
 mod durability;
 /// Problem documents for every kind of bad input; the service keeps serving.
 mod errors;
+/// The model registry: list and activate versions across instances.
+mod models;
 /// Health, readiness, metrics, OpenAPI, request ids.
 mod operations;
 /// The review queue: listing, claims, leases, decisions, reports, appeals, audit, stats.
