@@ -328,6 +328,15 @@ struct CheckLine {
     lang: Option<String>,
 }
 
+#[derive(serde::Serialize)]
+struct CheckVerdict<'a> {
+    id: Option<serde_json::Value>,
+    decision: moderation::Decision,
+    scores: moderation::Scores,
+    reasons: &'a [moderation::Reason],
+    language: &'a str,
+}
+
 fn check(settings: &Settings, args: &CheckArgs) -> anyhow::Result<()> {
     let rule_paths = if args.rules.is_empty() {
         settings.rules_paths.clone()
@@ -368,7 +377,7 @@ fn check(settings: &Settings, args: &CheckArgs) -> anyhow::Result<()> {
                     .ok()
                     .and_then(|v| v.get("id").cloned())
                     .unwrap_or(serde_json::Value::Null);
-                serde_json::json!({"id": id, "line": n + 1, "error": e.to_string()})
+                serde_json::json!({"id": id, "line": n + 1, "error": e.to_string()}).to_string()
             }
             Ok(c) => {
                 let input = CommentInput {
@@ -379,12 +388,11 @@ fn check(settings: &Settings, args: &CheckArgs) -> anyhow::Result<()> {
                     ..CommentInput::default()
                 };
                 let v = engine.moderate(&input, &policy, &AuthorHistory::default());
-                serde_json::json!({"id": c.id, "decision": v.decision, "scores": v.scores,
-                    "reasons": v.reasons, "language": v.language})
+                // Serialized from the typed verdict so f32 scores keep their short form.
+                serde_json::to_string(&CheckVerdict { id: c.id, decision: v.decision, scores: v.scores, reasons: &v.reasons, language: &v.language })?
             }
         };
-        serde_json::to_writer(&mut out, &value)?;
-        writeln!(out)?;
+        writeln!(out, "{value}")?;
     }
     out.flush()?;
     Ok(())
