@@ -1,5 +1,5 @@
 //! Wiring: the shared [`AppState`], building the app from settings, the background
-//! tasks (rule reload), serving with graceful shutdown.
+//! tasks (rule reload, webhook delivery), serving with graceful shutdown.
 
 use crate::config::Settings;
 use crate::http;
@@ -7,6 +7,7 @@ use crate::moderation::Engine;
 use crate::moderation::classifier::Model;
 use crate::moderation::rules::{self, RuleDef, RuleSet};
 use crate::store::{self, ApiKeyAuth, Store};
+use crate::webhooks::Deliverer;
 use anyhow::Context;
 use arc_swap::ArcSwap;
 use std::collections::HashMap;
@@ -28,6 +29,7 @@ struct Inner {
     engines: ArcSwap<Engines>,
     model_error: Option<String>,
     pii_key: String,
+    webhooks: Arc<Deliverer>,
 }
 
 /// The compiled moderation engines: the shipped rule packs for every site, plus each
@@ -118,6 +120,11 @@ impl AppState {
         &self.inner.store
     }
 
+    /// The webhook deliverer (its background loop runs when `[webhooks] worker` is on).
+    pub fn webhooks(&self) -> &Arc<Deliverer> {
+        &self.inner.webhooks
+    }
+
     pub fn engines(&self) -> Arc<Engines> {
         self.inner.engines.load_full()
     }
@@ -190,6 +197,7 @@ impl App {
         )
         .context("compiling the rules")?;
         let pii_key = store.pii_key().await?;
+        let webhooks = Arc::new(Deliverer::new(store.clone(), &settings.webhooks)?);
         let listener = TcpListener::bind(settings.listen_addr()?)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
@@ -200,6 +208,7 @@ impl App {
                 engines: ArcSwap::from_pointee(engines),
                 model_error,
                 pii_key,
+                webhooks,
             }),
         };
         Ok(App { state, listener })
@@ -220,6 +229,11 @@ impl App {
         let router = http::router(state.clone());
         let tasks = CancellationToken::new();
         let reload = tokio::spawn(reload_loop(state.clone(), tasks.clone()));
+        let delivery = state.settings().webhooks.worker.then(|| {
+            let deliverer = state.webhooks().clone();
+            let stop = tasks.clone();
+            tokio::spawn(async move { deliverer.run(stop).await })
+        });
         let grace = Duration::from_secs(state.settings().server.shutdown_grace_s);
         let drained = shutdown.clone();
         let server = axum::serve(
@@ -236,6 +250,11 @@ impl App {
         };
         tasks.cancel();
         let _ = reload.await;
+        // The worker finishes the round in flight (bounded by the webhook timeout),
+        // so events it sent are recorded as sent before the pool closes.
+        if let Some(delivery) = delivery {
+            let _ = delivery.await;
+        }
         state.store().close().await;
         tracing::info!("stopped");
         served

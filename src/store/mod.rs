@@ -9,6 +9,7 @@
 //! Timestamps are Unix milliseconds passed in by the caller, so tests can inject time.
 
 mod comments;
+mod outbox;
 mod postgres;
 mod rules;
 mod sites;
@@ -16,8 +17,9 @@ mod sqlite;
 mod users;
 
 pub use comments::{CommentRow, NewComment, StoredVerdict};
+pub use outbox::{ClaimedEvent, DeliveryFilter, DeliveryRow, DeliveryState};
 pub use rules::RuleRow;
-pub use sites::{ApiKeyAuth, SiteRow};
+pub use sites::{ApiKeyAuth, SiteRow, WebhookTarget};
 pub use users::{UserAuth, UserRow};
 
 use crate::config::Settings;

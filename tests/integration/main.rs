@@ -23,3 +23,5 @@ mod errors;
 mod operations;
 /// Admin rules API: CRUD, validation, test, backtest, scoping, hot reload.
 mod rules;
+/// Verdict delivery: signed webhooks, retries, ordering, takeover, SSRF, pull feed.
+mod webhooks;
