@@ -197,7 +197,10 @@ impl App {
         )
         .context("compiling the rules")?;
         let pii_key = store.pii_key().await?;
-        let webhooks = Arc::new(Deliverer::new(store.clone(), &settings.webhooks)?);
+        let webhooks = Arc::new(
+            Deliverer::new(store.clone(), &settings.webhooks)
+                .context("setting up webhook delivery")?,
+        );
         let listener = TcpListener::bind(settings.listen_addr()?)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;

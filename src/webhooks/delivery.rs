@@ -246,11 +246,13 @@ impl Deliverer {
     ) -> Result<Outcome, StoreError> {
         metrics::counter!("raqib_webhook_attempts_total").increment(1);
         let outcome = match target {
-            Some(WebhookTarget {
-                callback_url: Some(url),
-                ..
-            }) => {
-                let secrets = target.map(|t| t.signing_secrets(now)).unwrap_or_default();
+            Some(
+                t @ WebhookTarget {
+                    callback_url: Some(url),
+                    ..
+                },
+            ) => {
+                let secrets = t.signing_secrets(now);
                 self.send(
                     url,
                     &secrets,
@@ -263,10 +265,7 @@ impl Deliverer {
                 .await
             }
             // The callback URL was removed after the claim: try again later.
-            _ => Outcome::Failed {
-                status: None,
-                error: "the site has no callback URL".into(),
-            },
+            _ => failed("the site has no callback URL"),
         };
         match &outcome {
             Outcome::Delivered { status } => {
