@@ -50,6 +50,14 @@ pub enum Outcome {
     Failed { status: Option<u16>, error: String },
 }
 
+/// Where one attempt left its event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fate {
+    Delivered,
+    Retrying,
+    Dead,
+}
+
 /// What one [`Deliverer::deliver_due`] call did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DrainReport {
@@ -217,7 +225,7 @@ impl Deliverer {
             }
         }
         let claimed = batch.len();
-        let results: Vec<Result<Outcome, StoreError>> = futures::stream::iter(batch)
+        let results: Vec<Result<Fate, StoreError>> = futures::stream::iter(batch)
             .map(|event| {
                 let target = targets.get(&event.site_id);
                 self.attempt(event, target, &token, now)
@@ -228,8 +236,9 @@ impl Deliverer {
         for result in results {
             report.attempted += 1;
             match result? {
-                Outcome::Delivered { .. } => report.delivered += 1,
-                Outcome::Failed { .. } => {}
+                Fate::Delivered => report.delivered += 1,
+                Fate::Retrying => report.retrying += 1,
+                Fate::Dead => report.dead += 1,
             }
         }
         Ok(claimed)
@@ -243,7 +252,7 @@ impl Deliverer {
         target: Option<&WebhookTarget>,
         token: &str,
         now: i64,
-    ) -> Result<Outcome, StoreError> {
+    ) -> Result<Fate, StoreError> {
         metrics::counter!("raqib_webhook_attempts_total").increment(1);
         let outcome = match target {
             Some(
@@ -267,11 +276,11 @@ impl Deliverer {
             // The callback URL was removed after the claim: try again later.
             _ => failed("the site has no callback URL"),
         };
-        match &outcome {
+        match outcome {
             Outcome::Delivered { status } => {
                 let recorded = self
                     .store
-                    .record_delivered(event.id, token, i64::from(*status), now)
+                    .record_delivered(event.id, token, i64::from(status), now)
                     .await?;
                 if recorded {
                     metrics::counter!("raqib_webhook_delivered_total").increment(1);
@@ -284,29 +293,41 @@ impl Deliverer {
                         .record(lag as f64 / 1000.0);
                     tracing::info!(status, "webhook delivered");
                 } else {
-                    tracing::warn!(
-                        "webhook delivered after the claim ran out; another worker owns it now"
-                    );
+                    // The host has it; the worker that now owns the claim will send it
+                    // again, with the same event id.
+                    tracing::warn!("webhook delivered after its claim ran out");
                 }
+                Ok(Fate::Delivered)
             }
             Outcome::Failed { status, error } => {
                 metrics::counter!("raqib_webhook_failed_total").increment(1);
                 let retry_at = self.retry_at(&event, now);
-                self.store
-                    .record_failure(event.id, token, status.map(i64::from), error, retry_at, now)
+                let recorded = self
+                    .store
+                    .record_failure(
+                        event.id,
+                        token,
+                        status.map(i64::from),
+                        &error,
+                        retry_at,
+                        now,
+                    )
                     .await?;
                 match retry_at {
                     Some(at) => {
-                        tracing::warn!(?status, %error, retry_in_ms = at - now, "webhook failed; will retry")
+                        tracing::warn!(?status, %error, retry_in_ms = at - now, "webhook failed; will retry");
+                        Ok(Fate::Retrying)
                     }
-                    None => {
+                    None if recorded => {
                         metrics::counter!("raqib_webhook_dead_total").increment(1);
                         tracing::error!(?status, %error, "webhook failed past the give-up horizon; marked dead");
+                        Ok(Fate::Dead)
                     }
+                    // Another worker owns the event now and decides its fate.
+                    None => Ok(Fate::Retrying),
                 }
             }
         }
-        Ok(outcome)
     }
 
     /// When to try a failed event again, or `None` to give up. The last retry lands on

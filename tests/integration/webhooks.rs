@@ -40,6 +40,7 @@ webhook_tests!(
     deliveries_are_signed_and_carry_the_event,
     a_failing_receiver_is_retried_with_growing_delays,
     a_host_that_does_not_answer_in_time_is_retried,
+    a_failing_comment_does_not_hold_up_the_others,
     a_receiver_down_for_a_day_still_gets_every_verdict,
     a_dead_event_is_redelivered_on_request,
     events_of_a_comment_arrive_in_order_under_concurrency,
@@ -496,7 +497,7 @@ async fn a_host_that_does_not_answer_in_time_is_retried(backend: Backend) {
     let deliverer = exact_deliverer(&app);
     let now = now_ms();
     let report = deliverer.deliver_due(now).await.unwrap();
-    assert_eq!((report.attempted, report.delivered), (1, 0));
+    assert_eq!((report.attempted, report.retrying), (1, 1));
     let row = outbox(&app).await.remove(0);
     assert_eq!(row.last_status, None);
     assert!(
@@ -508,6 +509,44 @@ async fn a_host_that_does_not_answer_in_time_is_retried(backend: Backend) {
     deliverer.deliver_due(now + 1_000).await.unwrap();
     let row = outbox(&app).await.remove(0);
     assert_eq!((row.state(), row.attempts), (DeliveryState::Delivered, 2));
+}
+
+/// The host refuses every event of one comment; the other comments' events, older
+/// and newer, go through, and the failing comment's later event waits its turn.
+async fn a_failing_comment_does_not_hold_up_the_others(backend: Backend) {
+    let Some(app) = spawn(backend, "isolation", |_| {}).await else {
+        return;
+    };
+    let admin = admin_with_rules(&app).await;
+    let receiver = Receiver::start(Arc::new(|_, seen: &Received| {
+        if seen.body.contains("\"external_id\":\"bad\"") {
+            Reply::Status(500)
+        } else {
+            Reply::Status(200)
+        }
+    }))
+    .await;
+    use_receiver(&app, &admin, &receiver.url).await;
+    submit_as(&app, "good-1", "first", "approved").await;
+    let bad = submit_as(&app, "bad", "second", "approved").await;
+    edit_as(&app, &bad, "bad", "second zzreject", "rejected").await;
+    submit_as(&app, "good-2", "third", "approved").await;
+    let report = exact_deliverer(&app).deliver_due(now_ms()).await.unwrap();
+    assert_eq!((report.attempted, report.delivered), (3, 2));
+    let states: Vec<(String, DeliveryState, i64)> = outbox(&app)
+        .await
+        .into_iter()
+        .map(|r| (r.event_type.clone(), r.state(), r.attempts))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("comment.approved".to_string(), DeliveryState::Delivered, 1),
+            ("comment.approved".to_string(), DeliveryState::Pending, 1),
+            ("comment.updated".to_string(), DeliveryState::Pending, 0),
+            ("comment.approved".to_string(), DeliveryState::Delivered, 1),
+        ]
+    );
 }
 
 /// The host is unreachable (connection refused) for 24 hours with the shipped back-off
@@ -596,12 +635,14 @@ async fn a_dead_event_is_redelivered_on_request(backend: Backend) {
     let mut now = start;
     let mut attempt_times = Vec::new();
     loop {
-        deliverer.deliver_due(now).await.unwrap();
+        let report = deliverer.deliver_due(now).await.unwrap();
         attempt_times.push(now - start);
         let row = app.store.get_delivery(&event.event_id).await.unwrap();
         if row.state() == DeliveryState::Dead {
+            assert_eq!((report.dead, report.retrying), (1, 0));
             break;
         }
+        assert_eq!((report.dead, report.retrying), (0, 1));
         now = row.next_attempt_at;
     }
     // 1, 2, 4, 8 s, then the 8 s maximum, the last retry landing on the 60 s horizon.
