@@ -1,5 +1,5 @@
 //! Wiring: the shared [`AppState`], building the app from settings, the background
-//! tasks (rule reload), serving with graceful shutdown.
+//! tasks (rule reload, webhook delivery), serving with graceful shutdown.
 
 use crate::config::Settings;
 use crate::http;
@@ -7,6 +7,7 @@ use crate::moderation::Engine;
 use crate::moderation::classifier::Model;
 use crate::moderation::rules::{self, RuleDef, RuleSet};
 use crate::store::{self, ApiKeyAuth, Store};
+use crate::webhooks::Deliverer;
 use anyhow::Context;
 use arc_swap::ArcSwap;
 use std::collections::HashMap;
@@ -34,6 +35,7 @@ struct Inner {
     reload_bus: Option<crate::reload::ReloadBus>,
     /// Added to the system clock; only tests move it (lease expiry, retention).
     clock_offset_ms: std::sync::atomic::AtomicI64,
+    webhooks: Arc<Deliverer>,
 }
 
 /// The compiled moderation engines: the shipped rule packs for every site, plus each
@@ -122,6 +124,11 @@ impl AppState {
 
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// The webhook deliverer (its background loop runs when `[webhooks] worker` is on).
+    pub fn webhooks(&self) -> &Arc<Deliverer> {
+        &self.inner.webhooks
     }
 
     pub fn engines(&self) -> Arc<Engines> {
@@ -290,6 +297,10 @@ impl App {
         } else {
             crate::reload::ReloadBus::connect(&settings.redis_url).await
         };
+        let webhooks = Arc::new(
+            Deliverer::new(store.clone(), &settings.webhooks)
+                .context("setting up webhook delivery")?,
+        );
         let listener = TcpListener::bind(settings.listen_addr()?)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
@@ -303,6 +314,7 @@ impl App {
                 reload_bus,
                 reload_lock: tokio::sync::Mutex::new(()),
                 clock_offset_ms: std::sync::atomic::AtomicI64::new(0),
+                webhooks,
             }),
         };
         if let Err(e) = state.register_models().await {
@@ -333,6 +345,11 @@ impl App {
                 tasks.clone(),
             ))
         });
+        let delivery = state.settings().webhooks.worker.then(|| {
+            let deliverer = state.webhooks().clone();
+            let stop = tasks.clone();
+            tokio::spawn(async move { deliverer.run(stop).await })
+        });
         let grace = Duration::from_secs(state.settings().server.shutdown_grace_s);
         let drained = shutdown.clone();
         let server = axum::serve(
@@ -351,6 +368,11 @@ impl App {
         let _ = reload.await;
         if let Some(subscriber) = subscriber {
             let _ = subscriber.await;
+        }
+        // The worker finishes the round in flight (bounded by the webhook timeout),
+        // so events it sent are recorded as sent before the pool closes.
+        if let Some(delivery) = delivery {
+            let _ = delivery.await;
         }
         state.store().close().await;
         tracing::info!("stopped");

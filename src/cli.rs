@@ -6,6 +6,7 @@ use crate::config::Settings;
 use crate::moderation::rules::{self, RuleSet};
 use crate::moderation::{self, AuthorHistory, CommentInput, Engine, Policy};
 use crate::store::{self, Store};
+use crate::webhooks::ssrf::{CallbackUrl, TargetPolicy};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use serde::Deserialize;
@@ -73,6 +74,8 @@ pub enum SiteCommand {
     Create {
         #[arg(long)]
         name: String,
+        /// Where verdict events are POSTed: https:// and a public address, unless
+        /// [webhooks] allow_insecure / allow_private_targets say otherwise.
         #[arg(long)]
         callback_url: Option<String>,
     },
@@ -258,10 +261,19 @@ async fn site(cmd: SiteCommand, settings: &Settings) -> anyhow::Result<()> {
     let store = Store::connect(settings).await?;
     match cmd {
         SiteCommand::Create { name, callback_url } => {
+            // The same guard as the admin API: no plain http, no internal addresses.
+            let callback_url = match callback_url {
+                Some(raw) => Some(
+                    CallbackUrl::parse(&raw, TargetPolicy::from(&settings.webhooks))
+                        .await
+                        .with_context(|| format!("--callback-url {raw:?} is refused"))?,
+                ),
+                None => None,
+            };
             let (site, key) = store
                 .create_site(
                     &name,
-                    callback_url.as_deref(),
+                    callback_url.as_ref().map(CallbackUrl::as_str),
                     &settings.policy,
                     store::now_ms(),
                 )
@@ -389,7 +401,13 @@ fn check(settings: &Settings, args: &CheckArgs) -> anyhow::Result<()> {
                 };
                 let v = engine.moderate(&input, &policy, &AuthorHistory::default());
                 // Serialized from the typed verdict so f32 scores keep their short form.
-                serde_json::to_string(&CheckVerdict { id: c.id, decision: v.decision, scores: v.scores, reasons: &v.reasons, language: &v.language })?
+                serde_json::to_string(&CheckVerdict {
+                    id: c.id,
+                    decision: v.decision,
+                    scores: v.scores,
+                    reasons: &v.reasons,
+                    language: &v.language,
+                })?
             }
         };
         writeln!(out, "{value}")?;

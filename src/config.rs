@@ -41,6 +41,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub rules: RulesSettings,
     pub queue: QueueSettings,
+    pub webhooks: WebhooksSettings,
     /// Policy given to newly created sites.
     pub policy: Policy,
 }
@@ -60,6 +61,7 @@ impl Default for Settings {
             database: DatabaseSettings::default(),
             rules: RulesSettings::default(),
             queue: QueueSettings::default(),
+            webhooks: WebhooksSettings::default(),
             policy: Policy::default(),
         }
     }
@@ -163,6 +165,54 @@ impl Default for QueueSettings {
     }
 }
 
+/// Verdict delivery to host sites (see the README's "Webhooks" section).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhooksSettings {
+    /// Run the delivery worker in this instance. Every instance may run one: they
+    /// share the work through the database.
+    pub worker: bool,
+    /// How often the worker looks for due events, in ms. Automatic verdicts reach the
+    /// host within about this long.
+    pub poll_interval_ms: u64,
+    /// Events claimed per round; they are sent concurrently (one per comment at most).
+    pub batch_size: u32,
+    /// A delivery not answered within this long is a failure and is retried.
+    pub timeout_ms: u64,
+    /// The first retry waits up to this long (full jitter: a random delay between 0
+    /// and the bound); the bound doubles with every failure…
+    pub initial_backoff_ms: u64,
+    /// …up to this bound.
+    pub max_backoff_ms: u64,
+    /// An event still failing this long after its first attempt is marked dead; an
+    /// admin can redeliver it.
+    pub give_up_after_s: u64,
+    /// After a webhook secret rotation the old secret still signs for this long.
+    pub secret_overlap_s: u64,
+    /// Allow `http://` callback URLs (tests, local development). Off: `https://` only.
+    pub allow_insecure: bool,
+    /// Allow callback URLs that resolve to loopback, private, link-local, multicast
+    /// or unspecified addresses. Off in production: such URLs reach internal services.
+    pub allow_private_targets: bool,
+}
+
+impl Default for WebhooksSettings {
+    fn default() -> Self {
+        WebhooksSettings {
+            worker: true,
+            poll_interval_ms: 500,
+            batch_size: 32,
+            timeout_ms: 5_000,
+            initial_backoff_ms: 10_000,
+            max_backoff_ms: 3_600_000,
+            give_up_after_s: 259_200,
+            secret_overlap_s: 86_400,
+            allow_insecure: false,
+            allow_private_targets: false,
+        }
+    }
+}
+
 /// A configuration that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -240,6 +290,21 @@ impl Settings {
                 key: "server.trusted_proxies",
                 message,
             })?;
+        }
+        let w = &self.webhooks;
+        if w.poll_interval_ms == 0
+            || w.batch_size == 0
+            || w.timeout_ms == 0
+            || w.initial_backoff_ms == 0
+            || w.max_backoff_ms < w.initial_backoff_ms
+        {
+            return Err(ConfigError::Invalid {
+                key: "webhooks",
+                message:
+                    "poll_interval_ms, batch_size, timeout_ms and initial_backoff_ms must be ≥ 1, \
+                          max_backoff_ms ≥ initial_backoff_ms"
+                        .into(),
+            });
         }
         self.policy.validate().map_err(|e| ConfigError::Invalid {
             key: "policy",

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod comments;
+pub mod deliveries;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -93,6 +94,12 @@ fn api_routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(admin::test_rules))
         .routes(routes!(admin::backtest_rule))
+        .routes(routes!(deliveries::events_feed))
+        .routes(routes!(deliveries::list_deliveries))
+        .routes(routes!(deliveries::redeliver))
+        .routes(routes!(deliveries::test_webhook))
+        .routes(routes!(deliveries::set_webhook))
+        .routes(routes!(deliveries::rotate_webhook_secret))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .routes(routes!(health::metrics))

@@ -10,6 +10,7 @@
 
 mod comments;
 mod models;
+mod outbox;
 mod postgres;
 mod queue;
 mod rules;
@@ -19,11 +20,12 @@ mod users;
 
 pub use comments::{CommentRow, NewComment, StoredVerdict};
 pub use models::ModelRow;
+pub use outbox::{ClaimedEvent, DeliveryFilter, DeliveryRow, DeliveryState};
 pub use queue::{
     AuditRow, DecisionError, DecisionInput, QueueFilter, QueueOrder, QueueRow, ReportRow, SiteScope,
 };
 pub use rules::RuleRow;
-pub use sites::{ApiKeyAuth, SiteRow};
+pub use sites::{ApiKeyAuth, SiteRow, WebhookTarget};
 pub use users::{UserAuth, UserRow};
 
 use crate::config::Settings;

@@ -1,5 +1,7 @@
 //! Sites and their API keys. Keys are stored as SHA-256 with a short visible prefix;
-//! the key itself is shown once, when created or rotated.
+//! the key itself is shown once, when created or rotated. Also each site's webhook
+//! settings: callback URL, signing secrets (kept in clear: raqib must sign with them)
+//! and the `comment.pending` opt-out.
 
 use super::{Result, Store, StoreError, dispatch, random_token, sha256_hex};
 use crate::moderation::Policy;
@@ -32,6 +34,47 @@ pub struct ApiKeyAuth {
     pub key_id: String,
 }
 
+/// Where and how a site's events are pushed.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct WebhookTarget {
+    #[sqlx(rename = "id")]
+    pub site_id: String,
+    pub callback_url: Option<String>,
+    #[sqlx(rename = "webhook_secret")]
+    pub secret: String,
+    /// The secret replaced by the last rotation…
+    #[sqlx(rename = "webhook_secret_prev")]
+    pub previous_secret: Option<String>,
+    /// …and until when it still signs (Unix ms).
+    #[sqlx(rename = "webhook_secret_prev_until")]
+    pub previous_until: Option<i64>,
+    #[sqlx(rename = "webhook_send_pending")]
+    send_pending_flag: i64,
+}
+
+impl WebhookTarget {
+    /// Whether the site wants `comment.pending` events pushed.
+    pub fn send_pending(&self) -> bool {
+        self.send_pending_flag != 0
+    }
+
+    /// The secrets that sign a delivery made at `now`: the current one first, then
+    /// the previous one while its overlap lasts.
+    pub fn signing_secrets(&self, now: i64) -> Vec<&str> {
+        let mut secrets = vec![self.secret.as_str()];
+        if let (Some(prev), Some(until)) = (&self.previous_secret, self.previous_until)
+            && now < until
+        {
+            secrets.push(prev);
+        }
+        secrets
+    }
+}
+
+fn new_webhook_secret() -> String {
+    format!("whsec_{}", random_token(24))
+}
+
 /// Create a new API key string. The `rk_` prefix makes leaked keys easy to grep for.
 fn new_api_key() -> (String, String) {
     let key = format!("rk_{}", random_token(20));
@@ -55,7 +98,7 @@ impl Store {
             id: uuid::Uuid::now_v7().to_string(),
             name: name.to_string(),
             callback_url: callback_url.map(str::to_string),
-            webhook_secret: format!("whsec_{}", random_token(24)),
+            webhook_secret: new_webhook_secret(),
             policy: serde_json::to_string(policy)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?,
             created_at: now,
@@ -192,6 +235,74 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         Ok(())
+    }
+}
+
+impl Store {
+    /// A site's webhook settings.
+    pub async fn webhook_target(&self, site_id: &str) -> Result<WebhookTarget> {
+        let row = dispatch!(self, read, |pool| {
+            sqlx::query_as::<_, WebhookTarget>(
+                "SELECT id, callback_url, webhook_secret, webhook_secret_prev, webhook_secret_prev_until, \
+                 webhook_send_pending FROM sites WHERE id = $1",
+            )
+            .bind(site_id)
+            .fetch_optional(pool)
+            .await?
+        });
+        row.ok_or(StoreError::NotFound)
+    }
+
+    /// Set where a site's events go (`None`: pull feed only) and whether
+    /// `comment.pending` events are pushed. The URL was checked at the edge.
+    pub async fn set_webhook(
+        &self,
+        site_id: &str,
+        callback_url: Option<&str>,
+        send_pending: bool,
+    ) -> Result<()> {
+        let done = dispatch!(self, write, |pool| {
+            sqlx::query(
+                "UPDATE sites SET callback_url = $1, webhook_send_pending = $2 WHERE id = $3",
+            )
+            .bind(callback_url)
+            .bind(i64::from(send_pending))
+            .bind(site_id)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Replace a site's webhook secret. The old one keeps signing until
+    /// `previous_until`, so the host can switch without missing a delivery. Returns
+    /// the new secret (shown once).
+    pub async fn rotate_webhook_secret(
+        &self,
+        site_id: &str,
+        previous_until: i64,
+    ) -> Result<String> {
+        let secret = new_webhook_secret();
+        let done = dispatch!(self, write, |pool| {
+            sqlx::query(
+                "UPDATE sites SET webhook_secret_prev = webhook_secret, webhook_secret_prev_until = $1, \
+                 webhook_secret = $2 WHERE id = $3",
+            )
+            .bind(previous_until)
+            .bind(&secret)
+            .bind(site_id)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(secret)
     }
 }
 

@@ -1,5 +1,19 @@
 //! Verdict events: what the outbox holds and host sites receive (by webhook or the
 //! pull feed). Events are written in the same transaction as the status change.
+//!
+//! - this file: the event payload and its builders, used by whoever changes a status;
+//! - [`delivery`]: the worker that pushes due events to callback URLs, with retries;
+//! - [`signing`]: the `Raqib-Signature` header;
+//! - [`ssrf`]: which callback URLs raqib agrees to call.
+//!
+//! The queue and the feed queries live in `store/outbox.rs`; the admin and feed
+//! endpoints in `http/deliveries.rs`.
+
+pub mod delivery;
+pub mod signing;
+pub mod ssrf;
+
+pub use delivery::Deliverer;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -55,7 +69,7 @@ pub fn comment_event(
     comment: &EventComment<'_>,
     now_ms: i64,
 ) -> OutboxEvent {
-    let event_id = format!("evt_{}", uuid::Uuid::now_v7().simple());
+    let event_id = new_event_id();
     let payload = Payload {
         id: &event_id,
         event_type: &event_type,
@@ -73,6 +87,11 @@ pub fn comment_event(
         payload,
         created_at: now_ms,
     }
+}
+
+/// A new event id: `evt_` and a UUID v7, so ids sort by creation time.
+pub fn new_event_id() -> String {
+    format!("evt_{}", uuid::Uuid::now_v7().simple())
 }
 
 /// Unix milliseconds as an RFC 3339 UTC timestamp.

@@ -275,12 +275,24 @@ fn unknown_config_keys_stop_start_up_with_a_clear_message() {
 fn check_with(args: &[&str], input: &str) -> Vec<Value> {
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = raqib(dir.path());
-    cmd.env_remove("RAQIB_MODEL_PATH").arg("check").args(args).stdin(Stdio::piped()).stdout(Stdio::piped());
+    cmd.env_remove("RAQIB_MODEL_PATH")
+        .arg("check")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
     let mut child = cmd.spawn().unwrap();
     std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 #[test]
@@ -300,8 +312,18 @@ fn check_moderates_json_lines_in_order_and_survives_bad_lines() {
     assert_eq!(out[0]["language"], "ar");
     assert!(out[0]["scores"]["spam"].is_number());
     assert_eq!(out[1]["id"], "b");
-    assert_ne!(out[1]["decision"], "approve", "an ad in the name field: {}", out[1]);
-    assert!(out[1]["reasons"].as_array().unwrap().iter().any(|r| r["span"]["field"] == "author_name"));
+    assert_ne!(
+        out[1]["decision"], "approve",
+        "an ad in the name field: {}",
+        out[1]
+    );
+    assert!(
+        out[1]["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["span"]["field"] == "author_name")
+    );
     assert_eq!(out[2]["id"], "c");
     assert!(out[2]["error"].is_string());
     assert!(out[3]["id"].is_null() && out[3]["error"].is_string());
@@ -315,10 +337,20 @@ fn check_takes_other_rules_and_can_skip_the_model() {
     let rules = dir.path().join("mine.toml");
     std::fs::write(&rules, "[[rule]]\nid = \"fruit\"\nkind = \"keyword\"\nlang = \"ar\"\nterms = [\"بطيخ\"]\nlabel = \"spam\"\naction = \"reject\"\n").unwrap();
     let rules = rules.to_str().unwrap();
-    let out = check_with(&["--rules", rules, "--no-model"], "{\"id\": 1, \"text\": \"والبطيخ\"}\n{\"id\": 2, \"text\": \"يا كلب\"}\n");
+    let out = check_with(
+        &["--rules", rules, "--no-model"],
+        "{\"id\": 1, \"text\": \"والبطيخ\"}\n{\"id\": 2, \"text\": \"يا كلب\"}\n",
+    );
     assert_eq!(out[0]["decision"], "reject");
     assert_eq!(out[0]["reasons"][0]["rule_id"], "fruit");
-    assert_eq!(out[0]["scores"]["spam"], 0.0, "no model: scores come from rules alone");
-    assert_eq!(out[1]["decision"], "approve", "the shipped packs were replaced: {}", out[1]);
+    assert_eq!(
+        out[0]["scores"]["spam"], 0.0,
+        "no model: scores come from rules alone"
+    );
+    assert_eq!(
+        out[1]["decision"], "approve",
+        "the shipped packs were replaced: {}",
+        out[1]
+    );
     assert!(out[1]["reasons"].as_array().unwrap().is_empty());
 }

@@ -27,3 +27,5 @@ mod operations;
 mod queue;
 /// Admin rules API: CRUD, validation, test, backtest, scoping, hot reload.
 mod rules;
+/// Verdict delivery: signed webhooks, retries, ordering, takeover, SSRF, pull feed.
+mod webhooks;
