@@ -1,5 +1,5 @@
 //! Wiring: the shared [`AppState`], building the app from settings, the background
-//! tasks (rule reload), serving with graceful shutdown.
+//! tasks (rule reload, rate-limit housekeeping), serving with graceful shutdown.
 
 use crate::config::Settings;
 use crate::http;
@@ -28,6 +28,7 @@ struct Inner {
     engines: ArcSwap<Engines>,
     model_error: Option<String>,
     pii_key: String,
+    limiter: Arc<crate::ratelimit::Limiter>,
 }
 
 /// The compiled moderation engines: the shipped rule packs for every site, plus each
@@ -138,6 +139,11 @@ impl AppState {
         hex::encode(mac.finalize().into_bytes())
     }
 
+    /// The rate limiter of this instance.
+    pub fn limiter(&self) -> &crate::ratelimit::Limiter {
+        &self.inner.limiter
+    }
+
     pub async fn site_for_key(&self, key: &str) -> Result<Option<ApiKeyAuth>, store::StoreError> {
         self.inner.store.site_for_api_key(key).await
     }
@@ -190,6 +196,9 @@ impl App {
         )
         .context("compiling the rules")?;
         let pii_key = store.pii_key().await?;
+        let limiter = crate::ratelimit::Limiter::new(&settings.rate_limits, &settings.redis_url)
+            .await
+            .context("setting up rate limits")?;
         let listener = TcpListener::bind(settings.listen_addr()?)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
@@ -200,6 +209,7 @@ impl App {
                 engines: ArcSwap::from_pointee(engines),
                 model_error,
                 pii_key,
+                limiter: Arc::new(limiter),
             }),
         };
         Ok(App { state, listener })
@@ -220,6 +230,10 @@ impl App {
         let router = http::router(state.clone());
         let tasks = CancellationToken::new();
         let reload = tokio::spawn(reload_loop(state.clone(), tasks.clone()));
+        let limits = tokio::spawn(crate::ratelimit::housekeeping_loop(
+            state.inner.limiter.clone(),
+            tasks.clone(),
+        ));
         let grace = Duration::from_secs(state.settings().server.shutdown_grace_s);
         let drained = shutdown.clone();
         let server = axum::serve(
@@ -236,6 +250,7 @@ impl App {
         };
         tasks.cancel();
         let _ = reload.await;
+        let _ = limits.await;
         state.store().close().await;
         tracing::info!("stopped");
         served

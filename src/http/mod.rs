@@ -7,6 +7,7 @@ pub mod comments;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod limits;
 
 use crate::app::AppState;
 use axum::Router;
@@ -73,6 +74,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(admin::test_rules))
         .routes(routes!(admin::backtest_rule))
+        .routes(routes!(limits::get_limits, limits::put_limits))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .routes(routes!(health::metrics))

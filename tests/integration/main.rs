@@ -21,5 +21,7 @@ mod durability;
 mod errors;
 /// Health, readiness, metrics, OpenAPI, request ids.
 mod operations;
+/// Rate limits per scope, per-site overrides, trusted proxies, shared Redis budgets.
+mod ratelimit;
 /// Admin rules API: CRUD, validation, test, backtest, scoping, hot reload.
 mod rules;
