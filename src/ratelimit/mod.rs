@@ -621,6 +621,21 @@ mod tests {
     }
 
     #[test]
+    fn a_refusal_is_a_429_problem_with_scope_and_retry_after() {
+        use axum::response::IntoResponse;
+        let err: crate::http::error::ApiError = Limited {
+            scope: Scope::NewAuthor,
+            retry_after: Duration::from_millis(29_500),
+        }
+        .into();
+        assert_eq!(err.problem().scope.as_deref(), Some("new_author"));
+        assert_eq!(err.code(), "rate_limited");
+        let res = err.into_response();
+        assert_eq!(res.status().as_u16(), 429);
+        assert_eq!(res.headers()["retry-after"], "30");
+    }
+
+    #[test]
     fn retry_after_rounds_up_to_whole_seconds() {
         let l = |ms| Limited {
             scope: Scope::Author,

@@ -42,6 +42,7 @@ on_both_backends!(
     new_authors_have_a_stricter_limit,
     check_has_its_own_scope_and_is_not_counted_as_a_comment,
     site_quota_covers_every_call_and_is_overridden_per_site,
+    adaptive_limits_shrink_the_budget_of_rejected_authors,
 );
 
 const ON_1: ScopeLimit = ScopeLimit {
@@ -106,13 +107,16 @@ async fn post(app: &TestApp, path: &str, body: &Value) -> (u16, Option<u64>, Val
     (status, retry, res.json().await.unwrap_or(Value::Null))
 }
 
-fn assert_limited(got: &(u16, Option<u64>, Value), scope: &str) {
+/// A `429 rate_limited` for `scope`; returns its `Retry-After`. With a rate of one a
+/// minute, a unit is at most 60 s away (more only when a comment costs several).
+fn assert_limited(got: &(u16, Option<u64>, Value), scope: &str) -> u64 {
     let (status, retry, body) = got;
     assert_eq!(*status, 429, "{body}");
     assert_eq!(body["code"], "rate_limited", "{body}");
     assert_eq!(body["scope"], scope, "{body}");
     let retry = retry.expect("Retry-After on a 429");
-    assert!((1..=60).contains(&retry), "Retry-After {retry}");
+    assert!((1..=240).contains(&retry), "Retry-After {retry}");
+    retry
 }
 
 async fn metrics_text(app: &TestApp) -> String {
@@ -405,12 +409,93 @@ async fn site_quota_covers_every_call_and_is_overridden_per_site(backend: Backen
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["overrides"], json!({}), "{v}");
     assert_eq!(app.get("/v1/comments/ext:s-1").await.0, 200);
+    let api: Value = app
+        .client
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let documented = &api["paths"]["/v1/admin/sites/{id}/limits"];
+    assert!(
+        documented.get("get").is_some() && documented.get("put").is_some(),
+        "{documented}"
+    );
     // Moderators may not change limits.
     let moderator = app
         .user_token("moderator", std::slice::from_ref(&app.site_id))
         .await;
     let (status, _) = app.get_as(&moderator, &path).await;
     assert_eq!(status, 403);
+}
+
+async fn adaptive_limits_shrink_the_budget_of_rejected_authors(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(
+        backend,
+        "adaptive",
+        only(|r| {
+            r.author = limit(1, 4);
+            r.adaptive.enabled = true;
+            r.adaptive.max_cost = 4;
+        }),
+    )
+    .await
+    else {
+        return;
+    };
+    let admin = app.user_token("admin", &[]).await;
+    let rule = json!({"id": "no-melons", "kind": "keyword", "lang": "ar", "terms": ["بطيخ"],
+                      "label": "abuse", "action": "reject"});
+    let res = app
+        .client
+        .post(app.url(&format!("/v1/admin/rules?site={}", app.site_id)))
+        .bearer_auth(&admin)
+        .json(&rule)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    let troll = |ext: &str| {
+        json!({"external_id": ext, "thread": {"id": "t"}, "author": {"id": "troll"},
+               "body": "أكلت البطيخ اليوم"})
+    };
+    // Costs 1, then 2 (one rejection): 3 of the 4 units; the next would cost 3.
+    let (status, _, v) = post(&app, "/v1/comments", &troll("ad-1")).await;
+    assert_eq!(
+        (status, v["status"].as_str()),
+        (201, Some("rejected")),
+        "{v}"
+    );
+    let (status, _, v) = post(&app, "/v1/comments", &troll("ad-2")).await;
+    assert_eq!(
+        (status, v["status"].as_str()),
+        (201, Some("rejected")),
+        "{v}"
+    );
+    // Three units needed, one left: two more minutes at one a minute.
+    let retry = assert_limited(&post(&app, "/v1/comments", &troll("ad-3")).await, "author");
+    assert!((119..=120).contains(&retry), "Retry-After {retry}");
+    // An author in good standing gets the whole burst of 4.
+    for i in 0..4 {
+        let (status, _, v) = post(
+            &app,
+            "/v1/comments",
+            &by(&format!("ok-{i}"), "nice", "203.0.113.1", "t"),
+        )
+        .await;
+        assert_eq!(status, 201, "{v}");
+    }
+    assert_limited(
+        &post(
+            &app,
+            "/v1/comments",
+            &by("ok-4", "nice", "203.0.113.1", "t"),
+        )
+        .await,
+        "author",
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
