@@ -451,6 +451,12 @@ impl Limiter {
         if let Err(limited) = &outcome {
             metrics::counter!("raqib_rate_limited_total", "scope" => limited.scope.as_str())
                 .increment(1);
+            // Debug, not info: a flood would otherwise flood the log too.
+            tracing::debug!(
+                scope = limited.scope.as_str(),
+                retry_after_s = limited.retry_after_s(),
+                "rate limited"
+            );
         }
         outcome
     }
