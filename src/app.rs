@@ -1,5 +1,5 @@
 //! Wiring: the shared [`AppState`], building the app from settings, the background
-//! tasks (rule reload, webhook delivery), serving with graceful shutdown.
+//! tasks (rule reload, webhook delivery, rate-limit housekeeping), serving with graceful shutdown.
 
 use crate::config::Settings;
 use crate::http;
@@ -36,6 +36,7 @@ struct Inner {
     /// Added to the system clock; only tests move it (lease expiry, retention).
     clock_offset_ms: std::sync::atomic::AtomicI64,
     webhooks: Arc<Deliverer>,
+    limiter: Arc<crate::ratelimit::Limiter>,
 }
 
 /// The compiled moderation engines: the shipped rule packs for every site, plus each
@@ -166,6 +167,11 @@ impl AppState {
         };
         mac.update(value.as_bytes());
         hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// The rate limiter of this instance.
+    pub fn limiter(&self) -> &crate::ratelimit::Limiter {
+        &self.inner.limiter
     }
 
     pub async fn site_for_key(&self, key: &str) -> Result<Option<ApiKeyAuth>, store::StoreError> {
@@ -301,6 +307,9 @@ impl App {
             Deliverer::new(store.clone(), &settings.webhooks)
                 .context("setting up webhook delivery")?,
         );
+        let limiter = crate::ratelimit::Limiter::new(&settings.rate_limits, &settings.redis_url)
+            .await
+            .context("setting up rate limits")?;
         let listener = TcpListener::bind(settings.listen_addr()?)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
@@ -315,6 +324,7 @@ impl App {
                 reload_lock: tokio::sync::Mutex::new(()),
                 clock_offset_ms: std::sync::atomic::AtomicI64::new(0),
                 webhooks,
+                limiter: Arc::new(limiter),
             }),
         };
         if let Err(e) = state.register_models().await {
@@ -350,6 +360,10 @@ impl App {
             let stop = tasks.clone();
             tokio::spawn(async move { deliverer.run(stop).await })
         });
+        let limits = tokio::spawn(crate::ratelimit::housekeeping_loop(
+            state.inner.limiter.clone(),
+            tasks.clone(),
+        ));
         let grace = Duration::from_secs(state.settings().server.shutdown_grace_s);
         let drained = shutdown.clone();
         let server = axum::serve(
@@ -374,6 +388,7 @@ impl App {
         if let Some(delivery) = delivery {
             let _ = delivery.await;
         }
+        let _ = limits.await;
         state.store().close().await;
         tracing::info!("stopped");
         served

@@ -42,6 +42,8 @@ pub struct Settings {
     pub rules: RulesSettings,
     pub queue: QueueSettings,
     pub webhooks: WebhooksSettings,
+    /// Rate limits per scope (see `crate::ratelimit`).
+    pub rate_limits: crate::ratelimit::RateLimitSettings,
     /// Policy given to newly created sites.
     pub policy: Policy,
 }
@@ -62,6 +64,7 @@ impl Default for Settings {
             rules: RulesSettings::default(),
             queue: QueueSettings::default(),
             webhooks: WebhooksSettings::default(),
+            rate_limits: crate::ratelimit::RateLimitSettings::default(),
             policy: Policy::default(),
         }
     }
@@ -306,6 +309,12 @@ impl Settings {
                         .into(),
             });
         }
+        self.rate_limits
+            .validate()
+            .map_err(|message| ConfigError::Invalid {
+                key: "rate_limits",
+                message,
+            })?;
         self.policy.validate().map_err(|e| ConfigError::Invalid {
             key: "policy",
             message: e.to_string(),
@@ -367,10 +376,13 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             jail.set_env("RAQIBT_LISTEN", "127.0.0.1:9999");
             jail.set_env("RAQIBT_SERVER__MAX_COMMENT_CHARS", "77");
+            jail.set_env("RAQIBT_RATE_LIMITS__AUTHOR__PER_MINUTE", "3");
             let s = Settings::load_from(Path::new("/nonexistent"), None, Env::prefixed("RAQIBT_"))
                 .unwrap();
             assert_eq!(s.listen, "127.0.0.1:9999");
             assert_eq!(s.server.max_comment_chars, 77);
+            assert_eq!(s.rate_limits.author.per_minute, 3);
+            assert_eq!(s.rate_limits.author.burst, 5);
             Ok(())
         });
     }

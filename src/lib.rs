@@ -7,6 +7,7 @@
 //! - [`http`]: the axum API — thin handlers over the core and the store, one error
 //!   type mapped to `application/problem+json` in one place.
 //! - [`app`]: wiring — state, router, background tasks, graceful shutdown.
+//! - [`ratelimit`]: GCRA limits per scope, in process or shared through Redis.
 //! - [`webhooks`]: verdict events for the outbox.
 //! - [`config`]: layered, validated settings.
 //! - [`cli`]: the `raqib` command line.
@@ -17,6 +18,7 @@ pub mod config;
 pub mod http;
 pub mod moderation;
 pub mod net;
+pub mod ratelimit;
 pub mod reload;
 pub mod service;
 pub mod store;

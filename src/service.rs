@@ -1,10 +1,12 @@
 //! The use cases behind the host-site API — submit, check, edit, read — shared by the
 //! native endpoints and, later, the compatibility endpoints. Each validates nothing
-//! (the edge did), runs the pure core, and stores the outcome in one transaction.
+//! (the edge did), applies the rate limits before any scoring, runs the pure core, and
+//! stores the outcome in one transaction.
 
 use crate::app::AppState;
 use crate::http::error::ApiError;
-use crate::moderation::{CommentInput, Reason, Scores, Status, Verdict};
+use crate::moderation::{AuthorHistory, CommentInput, Reason, Scores, Status, Verdict};
+use crate::ratelimit::{self, Scope};
 use crate::store::{CommentRow, NewComment, SiteRow, StoreError, StoredVerdict};
 use crate::webhooks::{self, EventComment};
 use serde::Serialize;
@@ -123,21 +125,62 @@ async fn moderate(
     sub: &Submission,
     now: i64,
 ) -> Result<(Verdict, String, String), ApiError> {
+    let (policy, history) = author_history(state, site, sub, now).await?;
+    Ok(moderate_with(state, site, sub, &policy, &history))
+}
+
+/// The site's policy and the author's history on the site.
+async fn author_history(
+    state: &AppState,
+    site: &SiteRow,
+    sub: &Submission,
+    now: i64,
+) -> Result<(crate::moderation::Policy, AuthorHistory), ApiError> {
     let policy = site.policy()?;
     let since = now - i64::from(policy.recent_rejection_days) * 86_400_000;
     let history = state
         .store()
         .author_history(&site.id, &sub.author_id, since)
         .await?;
+    Ok((policy, history))
+}
+
+/// Charge a new comment to its author, new-author, IP and thread budgets; refuse it
+/// with `429` before any scoring work when one is spent.
+async fn rate_limit_comment(
+    state: &AppState,
+    site: &SiteRow,
+    sub: &Submission,
+    history: &AuthorHistory,
+) -> Result<(), ApiError> {
+    let keys = ratelimit::CommentKeys {
+        site_id: &site.id,
+        author_id: &sub.author_id,
+        ip: sub.author_ip,
+        thread_id: &sub.thread_id,
+        history,
+    };
+    let limiter = state.limiter();
+    let demands = ratelimit::comment_demands(limiter.settings(), &site.limits(), &keys);
+    Ok(limiter.check(&demands).await?)
+}
+
+fn moderate_with(
+    state: &AppState,
+    site: &SiteRow,
+    sub: &Submission,
+    policy: &crate::moderation::Policy,
+    history: &AuthorHistory,
+) -> (Verdict, String, String) {
     let engine = state.engines().for_site(&site.id);
-    let verdict = engine.moderate(&sub.input(), &policy, &history);
+    let verdict = engine.moderate(&sub.input(), policy, history);
     metrics::counter!(
         "raqib_decisions_total",
         "decision" => decision_str(verdict.decision),
         "decided_by" => verdict.decided_by.as_str()
     )
     .increment(1);
-    Ok((verdict, engine.model_version(), engine.rules_version()))
+    (verdict, engine.model_version(), engine.rules_version())
 }
 
 fn decision_str(d: crate::moderation::Decision) -> &'static str {
@@ -154,6 +197,13 @@ pub async fn check(
     site: &SiteRow,
     sub: &Submission,
 ) -> Result<VerdictResponse, ApiError> {
+    // Dry runs have their own budget and are never charged as comments.
+    let limiter = state.limiter();
+    if let Some(d) =
+        ratelimit::site_demand(limiter.settings(), &site.limits(), Scope::Check, &site.id)
+    {
+        limiter.check(&[d]).await?;
+    }
     let now = state.now();
     let (verdict, model, rules) = moderate(state, site, sub, now).await?;
     Ok(VerdictResponse::from_verdict(
@@ -185,8 +235,12 @@ pub async fn submit(
         Err(StoreError::NotFound) => {}
         Err(e) => return Err(e.into()),
     }
+    // A retry of a stored comment (above) is not charged again; a new one is, before
+    // any scoring.
     let now = state.now();
-    let (verdict, model, rules) = moderate(state, site, sub, now).await?;
+    let (policy, history) = author_history(state, site, sub, now).await?;
+    rate_limit_comment(state, site, sub, &history).await?;
+    let (verdict, model, rules) = moderate_with(state, site, sub, &policy, &history);
     let id = uuid::Uuid::now_v7().to_string();
     let comment = new_comment(state, site, sub, &id, &external_id, hash.clone());
     let stored = stored_verdict(&verdict, &model, &rules)?;

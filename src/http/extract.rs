@@ -1,13 +1,18 @@
 //! Request extractors that turn raw input into checked values or an [`ApiError`]:
-//! JSON bodies with precise problems, site API keys and user tokens.
+//! JSON bodies with precise problems, site API keys (with the site's rate limit) and
+//! user tokens, and the host's address behind trusted proxies.
 
 use super::error::ApiError;
 use crate::app::AppState;
+use crate::net::IpRange;
+use crate::ratelimit::{self, Scope};
 use crate::store::{ApiKeyAuth, UserAuth};
 use axum::body::Bytes;
+use axum::extract::ConnectInfo;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{StatusCode, header, request::Parts};
 use serde::de::DeserializeOwned;
+use std::net::{IpAddr, SocketAddr};
 
 /// A JSON body. Unlike axum's `Json`, every failure is a problem document: syntax
 /// errors and invalid UTF-8 are `400 malformed_request`, wrong types and missing
@@ -121,11 +126,30 @@ impl FromRequestParts<AppState> for SiteAuth {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let key = bearer(parts).ok_or(ApiError::Unauthorized)?;
-        let auth = state
-            .site_for_key(key)
-            .await?
-            .ok_or(ApiError::Unauthorized)?;
+        let limiter = state.limiter();
+        let Some(auth) = state.site_for_key(key).await? else {
+            // Unknown keys are charged to the calling host under the `site` scope, so
+            // guessing keys is throttled like any other flood.
+            let host = host_ip(parts, &state.settings().server.trusted_proxies);
+            let subject = host.map_or_else(String::new, |ip| format!("host:{ip}"));
+            let limits = crate::ratelimit::SiteLimits::default();
+            if let Some(d) =
+                ratelimit::site_demand(limiter.settings(), &limits, Scope::Site, &subject)
+            {
+                limiter.check(&[d]).await?;
+            }
+            return Err(ApiError::Unauthorized);
+        };
         tracing::Span::current().record("site", auth.site.id.as_str());
+        // The site's API quota covers every call it makes.
+        if let Some(d) = ratelimit::site_demand(
+            limiter.settings(),
+            &auth.site.limits(),
+            Scope::Site,
+            &auth.site.id,
+        ) {
+            limiter.check(&[d]).await?;
+        }
         Ok(SiteAuth(auth))
     }
 }
@@ -166,5 +190,97 @@ impl FromRequestParts<AppState> for AdminToken {
             return Err(ApiError::Forbidden("admin role required".into()));
         }
         Ok(AdminToken(user))
+    }
+}
+
+/// The address of the host calling us: the TCP peer, or — when the peer is one of
+/// `trusted_proxies` — the nearest address in `X-Forwarded-For` that is not itself a
+/// trusted proxy (read right to left, as proxies append). A header from anyone else is
+/// ignored, since a client can write anything there.
+pub fn host_ip(parts: &Parts, trusted_proxies: &[String]) -> Option<IpAddr> {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())?;
+    let trusted: Vec<IpRange> = trusted_proxies
+        .iter()
+        .filter_map(|p| IpRange::parse(p).ok())
+        .collect();
+    let forwarded: Vec<&str> = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    Some(resolve_host_ip(peer, &forwarded, &trusted))
+}
+
+/// [`host_ip`] without the request: the peer and the header's entries in order.
+pub fn resolve_host_ip(peer: IpAddr, forwarded: &[&str], trusted: &[IpRange]) -> IpAddr {
+    let peer = crate::net::canonical(peer);
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|r| r.contains(ip));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let mut client = peer;
+    for entry in forwarded.iter().rev() {
+        let Ok(ip) = entry.trim().parse::<IpAddr>() else {
+            // An unreadable hop ends the chain we can believe.
+            break;
+        };
+        client = crate::net::canonical(ip);
+        if !is_trusted(client) {
+            break;
+        }
+    }
+    client
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let trusted = [IpRange::parse("10.0.0.0/8").unwrap()];
+        // Straight from the host: the peer, whatever the header says.
+        assert_eq!(
+            resolve_host_ip(ip("198.51.100.9"), &["203.0.113.1"], &trusted),
+            ip("198.51.100.9")
+        );
+        // Through our proxy: the address the proxy saw.
+        assert_eq!(
+            resolve_host_ip(ip("10.1.1.1"), &["203.0.113.1"], &trusted),
+            ip("203.0.113.1")
+        );
+        // A spoofed entry before the real one is not believed.
+        assert_eq!(
+            resolve_host_ip(
+                ip("10.1.1.1"),
+                &["6.6.6.6", "203.0.113.1", "10.2.2.2"],
+                &trusted
+            ),
+            ip("203.0.113.1")
+        );
+        // No header, or garbage: the proxy itself.
+        assert_eq!(
+            resolve_host_ip(ip("10.1.1.1"), &[], &trusted),
+            ip("10.1.1.1")
+        );
+        assert_eq!(
+            resolve_host_ip(ip("10.1.1.1"), &["not-an-ip"], &trusted),
+            ip("10.1.1.1")
+        );
+        // No trusted proxies configured: never believed.
+        assert_eq!(
+            resolve_host_ip(ip("10.1.1.1"), &["203.0.113.1"], &[]),
+            ip("10.1.1.1")
+        );
     }
 }

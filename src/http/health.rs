@@ -1,6 +1,7 @@
 //! Operations endpoints: liveness, readiness, Prometheus metrics.
 
 use crate::app::AppState;
+use crate::ratelimit::Backend;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -19,9 +20,13 @@ pub struct Readiness {
     pub status: &'static str,
     pub database: String,
     pub model: String,
+    /// `local` (no Redis configured), `redis`, or `degraded: …` (Redis failing; this
+    /// instance limits on its own until it is back).
+    pub rate_limits: String,
 }
 
-/// Readiness: the database answers and the configured model is loaded.
+/// Readiness: the database answers and the configured model is loaded. A failing
+/// Redis makes the instance `degraded`, still `200`: it keeps serving on local limits.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses((status = 200, body = Readiness), (status = 503, body = Readiness)))]
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
@@ -35,16 +40,27 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         (None, Some(e)) => format!("error: {e}"),
         (None, None) => "none (rules only)".to_string(),
     };
+    let rate_limits = match state.limiter().backend() {
+        Backend::Local => "local".to_string(),
+        Backend::Redis => "redis".to_string(),
+        Backend::Degraded(why) => format!("degraded: {why}"),
+    };
     let ok = database.starts_with("ok") && !model.starts_with("error");
     let status = if ok {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
+    let label = match (ok, rate_limits.starts_with("degraded")) {
+        (false, _) => "unavailable",
+        (true, true) => "degraded",
+        (true, false) => "ready",
+    };
     let body = Readiness {
-        status: if ok { "ready" } else { "unavailable" },
+        status: label,
         database,
         model,
+        rate_limits,
     };
     (status, Json(body))
 }

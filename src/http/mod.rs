@@ -8,6 +8,7 @@ pub mod deliveries;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod limits;
 pub mod models;
 pub mod queue;
 pub mod sites;
@@ -100,6 +101,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(deliveries::test_webhook))
         .routes(routes!(deliveries::set_webhook))
         .routes(routes!(deliveries::rotate_webhook_secret))
+        .routes(routes!(limits::get_limits, limits::put_limits))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .routes(routes!(health::metrics))

@@ -17,9 +17,18 @@ pub struct SiteRow {
     #[serde(skip)]
     pub policy: String,
     pub created_at: i64,
+    /// Per-site rate-limit overrides (JSON of `ratelimit::SiteLimits`); `None`: defaults.
+    #[serde(skip)]
+    #[sqlx(default)]
+    pub limits: Option<String>,
 }
 
 impl SiteRow {
+    /// The site's rate-limit overrides; unreadable ones are logged and ignored.
+    pub fn limits(&self) -> crate::ratelimit::SiteLimits {
+        crate::ratelimit::SiteLimits::from_stored(&self.id, self.limits.as_deref())
+    }
+
     /// The stored policy; a corrupt one falls back to nothing rather than guessing.
     pub fn policy(&self) -> Result<Policy> {
         serde_json::from_str(&self.policy)
@@ -82,7 +91,8 @@ fn new_api_key() -> (String, String) {
     (key, prefix)
 }
 
-const SITE_COLUMNS: &str = "s.id, s.name, s.callback_url, s.webhook_secret, s.policy, s.created_at";
+const SITE_COLUMNS: &str =
+    "s.id, s.name, s.callback_url, s.webhook_secret, s.policy, s.created_at, s.limits";
 
 impl Store {
     /// Create a site with a first API key. Returns the site, the API key and the
@@ -102,6 +112,7 @@ impl Store {
             policy: serde_json::to_string(policy)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?,
             created_at: now,
+            limits: None,
         };
         let (key, prefix) = new_api_key();
         dispatch!(self, write, |pool| {
@@ -133,7 +144,7 @@ impl Store {
     pub async fn list_sites(&self) -> Result<Vec<SiteRow>> {
         let rows = dispatch!(self, read, |pool| {
             sqlx::query_as::<_, SiteRow>(
-                "SELECT id, name, callback_url, webhook_secret, policy, created_at FROM sites ORDER BY created_at, id",
+                "SELECT id, name, callback_url, webhook_secret, policy, created_at, limits FROM sites ORDER BY created_at, id",
             )
             .fetch_all(pool)
             .await?
@@ -153,7 +164,7 @@ impl Store {
     pub async fn get_site(&self, id: &str) -> Result<SiteRow> {
         let row = dispatch!(self, read, |pool| {
             sqlx::query_as::<_, SiteRow>(
-                "SELECT id, name, callback_url, webhook_secret, policy, created_at FROM sites WHERE id = $1",
+                "SELECT id, name, callback_url, webhook_secret, policy, created_at, limits FROM sites WHERE id = $1",
             )
             .bind(id)
             .fetch_optional(pool)
@@ -185,6 +196,7 @@ impl Store {
                 webhook_secret: r.webhook_secret,
                 policy: r.policy,
                 created_at: r.created_at,
+                limits: r.limits,
             },
         }))
     }
@@ -278,6 +290,22 @@ impl Store {
         Ok(())
     }
 
+    /// Replace a site's rate-limit overrides (`None` clears them).
+    pub async fn set_site_limits(&self, site_id: &str, limits: Option<&str>) -> Result<()> {
+        let done = dispatch!(self, write, |pool| {
+            sqlx::query("UPDATE sites SET limits = $1 WHERE id = $2")
+                .bind(limits)
+                .bind(site_id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
     /// Replace a site's webhook secret. The old one keeps signing until
     /// `previous_until`, so the host can switch without missing a delivery. Returns
     /// the new secret (shown once).
@@ -314,5 +342,6 @@ struct SiteRowWithKey {
     webhook_secret: String,
     policy: String,
     created_at: i64,
+    limits: Option<String>,
     key_id: String,
 }

@@ -115,6 +115,8 @@ pub fn test_settings(dir: &std::path::Path) -> Settings {
         s.model_path = PathBuf::new();
     }
     s.rules.reload_interval_ms = 100;
+    // Most tests post many comments as one author; rate-limit tests turn this back on.
+    s.rate_limits.enabled = false;
     s
 }
 

@@ -25,6 +25,8 @@ mod models;
 mod operations;
 /// The review queue: listing, claims, leases, decisions, reports, appeals, audit, stats.
 mod queue;
+/// Rate limits per scope, per-site overrides, trusted proxies, shared Redis budgets.
+mod ratelimit;
 /// Admin rules API: CRUD, validation, test, backtest, scoping, hot reload.
 mod rules;
 /// Verdict delivery: signed webhooks, retries, ordering, takeover, SSRF, pull feed.
