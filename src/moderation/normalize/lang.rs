@@ -64,7 +64,7 @@ pub fn detect_language(text: &str, hint: Option<&str>) -> String {
     for c in text.chars() {
         if is_arabic_letter(c) {
             arabic += 1;
-        } else if c.is_alphabetic() {
+        } else if super::chars::is_letter(c) {
             latin += 1;
         }
     }

@@ -196,6 +196,8 @@ pub fn normalize(text: &str) -> Normalized {
             cands: &mut out.cands,
             stats: &mut stats,
             phrase: Some(&mut out.phrase),
+            scratch: String::new(),
+            word_cache: [(u32::MAX, 0, false); 2],
         };
         tokens::emit(&primary, &mut sink);
     }
@@ -232,6 +234,8 @@ fn emit_extra(chars: &[KChar], out: &mut Normalized, stats: &mut NormStats) {
         cands: &mut out.cands,
         stats,
         phrase: None,
+        scratch: String::new(),
+        word_cache: [(u32::MAX, 0, false); 2],
     };
     tokens::emit(chars, &mut sink);
 }
@@ -243,7 +247,7 @@ fn feature_text(chars: &[KChar], stats: &mut NormStats) -> String {
     let mut run = 0u32;
     let mut last = '\0';
     for k in chars {
-        if k.c == last && k.c.is_alphabetic() {
+        if k.c == last && chars::is_letter(k.c) {
             run += 1;
             if run == 3 {
                 stats.elongations += 1;

@@ -8,7 +8,7 @@
 use super::NormStats;
 use super::chars::{
     DAGGER_ALEF, TATWEEL, fold_arabic, fold_digit, is_arabic_letter, is_bidi_override, is_blank,
-    is_control, is_extra_arabic_sign, is_invisible, is_plain, is_presentation_haraka,
+    is_control, is_extra_arabic_sign, is_invisible, is_letter, is_plain, is_presentation_haraka,
     is_spacing_separator, is_token_symbol, is_word_char,
 };
 use unicode_normalization::UnicodeNormalization;
@@ -151,7 +151,7 @@ fn spaced_letter(c: char) -> bool {
 fn script_class(c: char) -> u8 {
     if is_arabic_letter(c) {
         1
-    } else if c.is_alphabetic() {
+    } else if is_letter(c) {
         2
     } else {
         0

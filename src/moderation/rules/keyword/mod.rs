@@ -14,12 +14,12 @@ use crate::moderation::normalize::{
     ArabiziShape, KeyList, Normalized, arabizi_canon, arabizi_fits, arabizi_shape,
     mask_is_ambiguous, normalize,
 };
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 mod phrase;
 mod stems;
 
-use stems::{collapse, runs_cover};
+use stems::{collapse, collapse_into, runs_cover};
 
 /// One compiled single-word term.
 #[derive(Debug, Clone)]
@@ -85,7 +85,7 @@ impl WordIndex {
             }
             self.add_word(rule, def, term, list, &norm)?;
         }
-        let mut exc = HashSet::new();
+        let mut exc = HashSet::default();
         for e in &def.exceptions {
             let norm = normalize(e);
             for c in norm.candidates() {
@@ -178,18 +178,20 @@ impl WordIndex {
         };
         let mut masked_budget = 16;
         let mut canon = String::new();
+        let mut key = String::new();
+        let mut runs: Vec<u8> = Vec::new();
         let mut shape = ArabiziShape::default();
         for cand in norm.candidates() {
             let text = norm.text(cand.text);
             match cand.list {
                 KeyList::Ar if !self.ar.is_empty() => {
-                    stems::arabic(text, |stem, short_ok, inflected| {
-                        let (c, runs) = collapse(stem);
-                        for e in self.ar.get(&c).into_iter().flatten() {
+                    stems::arabic(text, |stem, info| {
+                        collapse_into(stem, &mut key, &mut runs);
+                        for e in self.ar.get(key.as_str()).into_iter().flatten() {
                             let short = e.chars <= 2;
                             if runs_cover(&runs, &e.runs)
-                                && (!short || short_ok)
-                                && (!inflected || e.inflections)
+                                && (!short || info.short_ok)
+                                && (!info.inflected || e.inflections)
                                 && !self.excepted(e.rule, text)
                             {
                                 report(e.rule, cand.span, false);
@@ -199,8 +201,8 @@ impl WordIndex {
                 }
                 KeyList::En if !self.en.is_empty() => {
                     for stem in stems::english(text) {
-                        let (c, runs) = collapse(stem);
-                        for e in self.en.get(&c).into_iter().flatten() {
+                        collapse_into(stem, &mut key, &mut runs);
+                        for e in self.en.get(key.as_str()).into_iter().flatten() {
                             if runs_cover(&runs, &e.runs) && !self.excepted(e.rule, text) {
                                 report(e.rule, cand.span, false);
                             }
