@@ -356,8 +356,16 @@ impl Check {
                 let n = f.norm.char_len();
                 let short = min.is_some_and(|m| n < m as usize);
                 let long = max.is_some_and(|m| n > m as usize);
-                if short || long {
-                    hit(0, n.max(1));
+                if (short || long) && n > 0 {
+                    hit(0, n);
+                } else if short {
+                    // An empty field has no span to point at (found by the fuzzer).
+                    hits.push(Hit {
+                        rule: self.rule,
+                        span: None,
+                        text: Some(String::new()),
+                        downgrade: false,
+                    });
                 }
             }
             Matcher::Repetition {

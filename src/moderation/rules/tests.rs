@@ -247,6 +247,9 @@ label = "spam"
 action = "review"
 "#);
     assert_eq!(run(&s, &body("ok"))[0].rule_id, "short");
+    // Found by the fuzzer: an empty field has no span to point at.
+    let empty = run(&s, &body(""));
+    assert_eq!((empty[0].rule_id.as_str(), empty[0].span), ("short", None));
     let m = run(&s, &body("!!!!!! buy buy buy"));
     assert_eq!(m.iter().filter(|m| m.rule_id == "rep").count(), 2);
     let mut input = body("casino news");
