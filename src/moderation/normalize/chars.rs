@@ -74,6 +74,19 @@ pub(crate) fn dotless_class(c: char) -> Option<&'static [char]> {
     }
 }
 
+/// Enclosed letters that NFKC leaves alone because they are symbols, not letters:
+/// negative circled 🅐–🅩, negative squared 🅰–🆉 and regional indicators 🇦–🇿.
+/// They spell words just as well as ⓐ (which NFKC folds), so they fold to a–z.
+pub(crate) fn fold_enclosed(c: char) -> Option<char> {
+    let base = match c {
+        '\u{1F150}'..='\u{1F169}' => 0x1F150,
+        '\u{1F170}'..='\u{1F189}' => 0x1F170,
+        '\u{1F1E6}'..='\u{1F1FF}' => 0x1F1E6,
+        _ => return None,
+    };
+    char::from_u32(u32::from('a') + (c as u32 - base))
+}
+
 /// Step 8: Arabic-Indic and Extended Arabic-Indic (Persian) digits to ASCII.
 pub(crate) fn fold_digit(c: char) -> char {
     match c {

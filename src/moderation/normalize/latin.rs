@@ -22,6 +22,24 @@ pub(crate) fn confusable_fold(c: char) -> char {
     }
 }
 
+/// [`confusable_fold`] without the Arabic-script entries, safe on any text: the
+/// feature text folds look-alikes (`pаypal` → `paypal`) but never Arabic letters.
+pub(crate) fn confusable_fold_non_arabic(c: char) -> char {
+    if c.is_ascii() {
+        return c;
+    }
+    match CONFUSABLES.binary_search_by_key(&c, |e| e.0) {
+        // Letter to letter only: turning a symbol (×) or a letter into a digit would
+        // change what the spaced-letter repair joins, and the feature text must
+        // stay a fixed point of normalization.
+        Ok(i) => CONFUSABLES
+            .get(i)
+            .filter(|e| !e.2 && e.1.is_ascii_alphabetic() && c.is_alphabetic())
+            .map_or(c, |e| e.1),
+        Err(_) => c,
+    }
+}
+
 /// The English leet classes: `0→o, 1 ! | →i, 3→e, 4 @ →a, 5 $ →s, 7 + →t, 8→b, 9→g`.
 pub(crate) fn leet(c: char) -> char {
     match c {

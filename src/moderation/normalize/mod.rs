@@ -240,14 +240,15 @@ fn emit_extra(chars: &[KChar], out: &mut Normalized, stats: &mut NormStats) {
     tokens::emit(chars, &mut sink);
 }
 
-/// Feature text: runs of three or more identical letters cut to two (AraBERT
-/// style), counting each such elongation.
+/// Feature text: look-alike letters folded (never Arabic ones), runs of three or
+/// more identical letters cut to two (AraBERT style), counting each elongation.
 fn feature_text(chars: &[KChar], stats: &mut NormStats) -> String {
     let mut s = String::with_capacity(chars.len() * 2);
     let mut run = 0u32;
     let mut last = '\0';
     for k in chars {
-        if k.c == last && chars::is_letter(k.c) {
+        let c = latin::confusable_fold_non_arabic(k.c);
+        if c == last && chars::is_letter(c) {
             run += 1;
             if run == 3 {
                 stats.elongations += 1;
@@ -257,9 +258,9 @@ fn feature_text(chars: &[KChar], stats: &mut NormStats) -> String {
             }
         } else {
             run = 1;
-            last = k.c;
+            last = c;
         }
-        s.push(k.c);
+        s.push(c);
     }
     s
 }

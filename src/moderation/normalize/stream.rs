@@ -7,9 +7,9 @@
 
 use super::NormStats;
 use super::chars::{
-    DAGGER_ALEF, TATWEEL, fold_arabic, fold_digit, is_arabic_letter, is_bidi_override, is_blank,
-    is_control, is_extra_arabic_sign, is_invisible, is_letter, is_plain, is_presentation_haraka,
-    is_spacing_separator, is_token_symbol, is_word_char,
+    DAGGER_ALEF, TATWEEL, fold_arabic, fold_digit, fold_enclosed, is_arabic_letter,
+    is_bidi_override, is_blank, is_control, is_extra_arabic_sign, is_invisible, is_letter,
+    is_plain, is_presentation_haraka, is_spacing_separator, is_token_symbol, is_word_char,
 };
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
@@ -92,6 +92,10 @@ pub(crate) fn fold_chars(
         if is_presentation_haraka(c) {
             stats.removed_marks += 1;
             absorb(&mut out, i);
+            continue;
+        }
+        if let Some(letter) = fold_enclosed(c) {
+            push(&mut out, letter, i);
             continue;
         }
         if c == DAGGER_ALEF {

@@ -58,7 +58,8 @@ fn clitics() -> &'static Clitics {
     static C: OnceLock<Clitics> = OnceLock::new();
     C.get_or_init(|| {
         let mut pro = Vec::new();
-        let mut all: Vec<String> = vec!["يا".to_string()];
+        // The vocative, also fused with the article (`يالكلب` for `يا الكلب`).
+        let mut all: Vec<String> = vec!["يا".to_string(), "يال".to_string()];
         for conj in ["", "و", "ف"] {
             for prep in ["", "ب", "ك", "ل", "ع"] {
                 for art in ["", "ال"] {
