@@ -143,7 +143,7 @@ fn cpu_time(c: &mut Criterion) {
         if let Some(end) = thread_cpu_ns() {
             let per = (end - start) as f64 / n as f64;
             println!(
-                "cpu-time {name}: {:.1} µs per comment, {:.0} comments per CPU-second",
+                "cpu-time {name}: {:.1} µs per comment, {:.0} comments per CPU-second ({n} runs)",
                 per / 1000.0,
                 1e9 / per
             );

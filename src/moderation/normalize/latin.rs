@@ -25,7 +25,7 @@ pub(crate) fn confusable_fold(c: char) -> char {
 /// [`confusable_fold`] without the Arabic-script entries, safe on any text: the
 /// feature text folds look-alikes (`pаypal` → `paypal`) but never Arabic letters.
 pub(crate) fn confusable_fold_non_arabic(c: char) -> char {
-    if c.is_ascii() {
+    if c.is_ascii() || ('\u{0600}'..='\u{06FF}').contains(&c) {
         return c;
     }
     match CONFUSABLES.binary_search_by_key(&c, |e| e.0) {

@@ -198,6 +198,7 @@ pub fn normalize(text: &str) -> Normalized {
             phrase: Some(&mut out.phrase),
             scratch: String::new(),
             word_cache: [(u32::MAX, 0, false); 2],
+            monotonic: true,
         };
         tokens::emit(&primary, &mut sink);
     }
@@ -213,7 +214,7 @@ pub fn normalize(text: &str) -> Normalized {
             &mut scratch,
             &mut ignored,
         );
-        emit_extra(&alt, &mut out, &mut scratch);
+        emit_extra(&alt, &mut out, &mut scratch, true);
     }
     if flags.saw_override {
         let order = lang::visual_order(text, MAX_CHARS);
@@ -222,13 +223,13 @@ pub fn normalize(text: &str) -> Normalized {
             .iter()
             .filter_map(|&i| chars.get(i).map(|&c| (i as u32, c)));
         let alt = view(visual, StreamOpts::default(), &mut scratch, &mut ignored);
-        emit_extra(&alt, &mut out, &mut scratch);
+        emit_extra(&alt, &mut out, &mut scratch, false);
     }
     out.stats = stats;
     out
 }
 
-fn emit_extra(chars: &[KChar], out: &mut Normalized, stats: &mut NormStats) {
+fn emit_extra(chars: &[KChar], out: &mut Normalized, stats: &mut NormStats, monotonic: bool) {
     let mut sink = tokens::Sink {
         buf: &mut out.buf,
         cands: &mut out.cands,
@@ -236,6 +237,7 @@ fn emit_extra(chars: &[KChar], out: &mut Normalized, stats: &mut NormStats) {
         phrase: None,
         scratch: String::new(),
         word_cache: [(u32::MAX, 0, false); 2],
+        monotonic,
     };
     tokens::emit(chars, &mut sink);
 }

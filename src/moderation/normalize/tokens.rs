@@ -26,9 +26,19 @@ pub(crate) struct Sink<'a> {
     /// The last two lexicon answers, keyed by (original start, length): a token is
     /// asked about for the Arabizi guard and again for the joins on both sides.
     pub(crate) word_cache: [(u32, usize, bool); 2],
+    /// Source indices never decrease along the view (every view but the visual
+    /// one), so a span is simply first start to last end.
+    pub(crate) monotonic: bool,
 }
 
 impl Sink<'_> {
+    fn span(&self, chars: &[KChar]) -> (u32, u32) {
+        match (self.monotonic, chars.first(), chars.last()) {
+            (true, Some(a), Some(b)) => (a.src, b.src_end),
+            _ => span_of(chars),
+        }
+    }
+
     /// Is the Latin key of these characters an English word (2+ letters)?
     fn english_word(&mut self, chars: &[KChar]) -> bool {
         let key = (chars.first().map_or(u32::MAX, |k| k.src), chars.len());
@@ -188,7 +198,7 @@ fn emit_arabic(core: &[KChar], sink: &mut Sink<'_>) {
     if core.is_empty() {
         return;
     }
-    let span = span_of(core);
+    let span = sink.span(core);
     sink.push(KeyList::Ar, core.iter().map(|k| k.c), span);
     // Squeezed candidate: Arabic zero ٠ (now `0`) or Latin junk used as dots.
     if core.iter().any(|k| !is_arabic_letter(k.c)) {
@@ -241,7 +251,7 @@ fn emit_latin(token: &[KChar], core: &[KChar], sink: &mut Sink<'_>) {
     }
     // Fast path for the common plain lowercase word: every key is the word itself.
     if token.iter().all(|k| k.c.is_ascii_lowercase()) {
-        let span = span_of(token);
+        let span = sink.span(token);
         sink.push(KeyList::En, token.iter().map(|k| k.c), span);
         if !sink.english_word(token) {
             sink.push(KeyList::Arabizi, token.iter().map(|k| k.c), span);
@@ -254,19 +264,19 @@ fn emit_latin(token: &[KChar], core: &[KChar], sink: &mut Sink<'_>) {
         .filter(|k| !k.c.is_ascii() && confusable_fold(k.c) != k.c)
         .count() as u32;
     // English key: full token (`!diot`) and the edge-stripped core (`idiot!`).
-    sink.push(KeyList::En, latin_key(token).map(leet), span_of(token));
-    sink.push(KeyList::En, latin_key(core).map(leet), span_of(core));
+    sink.push(KeyList::En, latin_key(token).map(leet), sink.span(token));
+    sink.push(KeyList::En, latin_key(core).map(leet), sink.span(core));
     // Arabizi key (digits kept); a digit-free English word is never Arabizi.
     let digit_free = !core.iter().any(|k| k.c.is_ascii_digit());
     if !(digit_free && sink.english_word(core)) {
-        sink.push(KeyList::Arabizi, latin_key(core), span_of(core));
+        sink.push(KeyList::Arabizi, latin_key(core), sink.span(core));
     }
     // Masked key: mask symbols inside, first letter visible.
     if core.iter().any(|k| is_mask(k.c)) {
         sink.push(
             KeyList::Masked,
             latin_key(core).map(|c| if is_mask(c) { '*' } else { leet(c) }),
-            span_of(core),
+            sink.span(core),
         );
     }
 }
@@ -300,6 +310,7 @@ fn join_pair(a: &[KChar], b: &[KChar], sink: &mut Sink<'_>) {
 }
 
 fn phrase_token(core: &[KChar], sink: &mut Sink<'_>, arabic: bool) {
+    let span = sink.span(core);
     let Some(phrase) = sink.phrase.as_mut() else {
         return;
     };
@@ -313,6 +324,6 @@ fn phrase_token(core: &[KChar], sink: &mut Sink<'_>, arabic: bool) {
     }
     phrase.push(PhraseToken {
         key: (start as u32, sink.buf.len() as u32),
-        span: span_of(core),
+        span,
     });
 }

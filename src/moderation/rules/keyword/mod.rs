@@ -19,13 +19,15 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 mod phrase;
 mod stems;
 
-use stems::{collapse, collapse_into, runs_cover};
+use stems::{collapse, has_runs, lookup_key, runs_cover};
 
 /// One compiled single-word term.
 #[derive(Debug, Clone)]
 struct Entry {
     rule: usize,
     runs: Vec<u8>,
+    /// No doubled letters: a run-free stem matches iff the key does.
+    plain: bool,
     chars: usize,
     inflections: bool,
     shape: Option<ArabiziShape>,
@@ -121,6 +123,7 @@ impl WordIndex {
             let entry = Entry {
                 rule,
                 runs: Vec::new(),
+                plain: true,
                 chars: canon.chars().count(),
                 inflections: false,
                 shape: Some(shape.clone()),
@@ -132,6 +135,7 @@ impl WordIndex {
         let (collapsed, runs) = collapse(text);
         let entry = Entry {
             rule,
+            plain: runs.iter().all(|&r| r == 1),
             runs,
             chars: text.chars().count(),
             inflections: def.inflections,
@@ -185,11 +189,17 @@ impl WordIndex {
             let text = norm.text(cand.text);
             match cand.list {
                 KeyList::Ar if !self.ar.is_empty() => {
+                    let doubled = has_runs(text);
                     stems::arabic(text, |stem, info| {
-                        collapse_into(stem, &mut key, &mut runs);
-                        for e in self.ar.get(key.as_str()).into_iter().flatten() {
+                        let k = lookup_key(stem, doubled, &mut key, &mut runs);
+                        for e in self.ar.get(k).into_iter().flatten() {
                             let short = e.chars <= 2;
-                            if runs_cover(&runs, &e.runs)
+                            let covered = if doubled {
+                                runs_cover(&runs, &e.runs)
+                            } else {
+                                e.plain
+                            };
+                            if covered
                                 && (!short || info.short_ok)
                                 && (!info.inflected || e.inflections)
                                 && !self.excepted(e.rule, text)
@@ -200,10 +210,16 @@ impl WordIndex {
                     });
                 }
                 KeyList::En if !self.en.is_empty() => {
+                    let doubled = has_runs(text);
                     for stem in stems::english(text) {
-                        collapse_into(stem, &mut key, &mut runs);
-                        for e in self.en.get(key.as_str()).into_iter().flatten() {
-                            if runs_cover(&runs, &e.runs) && !self.excepted(e.rule, text) {
+                        let k = lookup_key(stem, doubled, &mut key, &mut runs);
+                        for e in self.en.get(k).into_iter().flatten() {
+                            let covered = if doubled {
+                                runs_cover(&runs, &e.runs)
+                            } else {
+                                e.plain
+                            };
+                            if covered && !self.excepted(e.rule, text) {
                                 report(e.rule, cand.span, false);
                             }
                         }

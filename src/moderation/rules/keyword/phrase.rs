@@ -6,7 +6,7 @@
 //! Matching is a hash lookup of the first word's stems, then a walk over the next
 //! tokens, so the cost stays linear in the number of tokens.
 
-use super::stems::{arabic, collapse, collapse_into, english};
+use super::stems::{arabic, collapse, english, has_runs, lookup_key};
 use crate::moderation::normalize::Normalized;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -95,9 +95,11 @@ impl PhraseIndex {
         let mut starts: Vec<(usize, &Vec<String>, bool)> = Vec::new();
         for (i, tok) in toks.iter().enumerate() {
             starts.clear();
-            start_stems(norm.text(tok.key), |stem, pre| {
-                collapse_into(stem, &mut key, &mut runs);
-                if let Some(entries) = self.first.get(key.as_str()) {
+            let text = norm.text(tok.key);
+            let doubled = has_runs(text);
+            start_stems(text, |stem, pre| {
+                let k = lookup_key(stem, doubled, &mut key, &mut runs);
+                if let Some(entries) = self.first.get(k) {
                     starts.extend(entries.iter().map(|(r, rest)| (*r, rest, pre)));
                 }
             });

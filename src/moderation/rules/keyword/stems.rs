@@ -33,6 +33,54 @@ pub(crate) fn collapse_into(s: &str, out: &mut String, runs: &mut Vec<u8>) {
     }
 }
 
+/// `s.strip_prefix(p)` for the short affixes here, as an inlined byte loop: the
+/// library version calls memcmp, whose call overhead dominated the profile.
+fn cut_prefix<'a>(s: &'a str, p: &str) -> Option<&'a str> {
+    let (sb, pb) = (s.as_bytes(), p.as_bytes());
+    if sb.len() < pb.len() || sb.iter().zip(pb).any(|(a, b)| a != b) {
+        return None;
+    }
+    s.get(pb.len()..)
+}
+
+/// `s.strip_suffix(p)`, like [`cut_prefix`].
+fn cut_suffix<'a>(s: &'a str, p: &str) -> Option<&'a str> {
+    let (sb, pb) = (s.as_bytes(), p.as_bytes());
+    if sb.len() < pb.len() || sb.iter().rev().zip(pb.iter().rev()).any(|(a, b)| a != b) {
+        return None;
+    }
+    s.get(..sb.len() - pb.len())
+}
+
+/// Whether a key has two equal neighbours, i.e. needs collapsing at all. Most
+/// tokens do not, and then every stem is its own lookup key (no copy).
+pub(crate) fn has_runs(s: &str) -> bool {
+    let mut last = None;
+    for c in s.chars() {
+        if Some(c) == last {
+            return true;
+        }
+        last = Some(c);
+    }
+    false
+}
+
+/// The lookup key of a stem of a token: the stem itself when the token has no
+/// runs, else its collapsed form (written to `buf`, run counts to `runs`).
+pub(crate) fn lookup_key<'a>(
+    stem: &'a str,
+    token_has_runs: bool,
+    buf: &'a mut String,
+    runs: &mut Vec<u8>,
+) -> &'a str {
+    if token_has_runs {
+        collapse_into(stem, buf, runs);
+        buf.as_str()
+    } else {
+        stem
+    }
+}
+
 /// Step 13: every text run at least as long as the keyword's run.
 pub(crate) fn runs_cover(text: &[u8], keyword: &[u8]) -> bool {
     text.len() == keyword.len() && text.iter().zip(keyword).all(|(t, k)| t >= k)
@@ -133,7 +181,7 @@ pub(crate) fn arabic(token: &str, mut f: impl FnMut(&str, StemInfo)) {
         .find(|(k, _)| *k == last)
         .map_or(&[][..], |(_, v)| v);
     for (p, p_short) in empty_pro.iter().chain(pros) {
-        let Some(rest) = token.strip_prefix(p.as_str()) else {
+        let Some(rest) = cut_prefix(token, p) else {
             continue;
         };
         if rest.is_empty() {
@@ -146,7 +194,7 @@ pub(crate) fn arabic(token: &str, mut f: impl FnMut(&str, StemInfo)) {
         };
         f(rest, bare);
         for s in encs {
-            if let Some(stem) = rest.strip_suffix(s.as_str())
+            if let Some(stem) = cut_suffix(rest, s)
                 && !stem.is_empty()
             {
                 f(
@@ -160,7 +208,7 @@ pub(crate) fn arabic(token: &str, mut f: impl FnMut(&str, StemInfo)) {
             }
         }
         for s in INFLECTIONS {
-            if let Some(stem) = rest.strip_suffix(s)
+            if let Some(stem) = cut_suffix(rest, s)
                 && !stem.is_empty()
             {
                 f(
@@ -180,7 +228,7 @@ pub(crate) fn arabic(token: &str, mut f: impl FnMut(&str, StemInfo)) {
 pub(crate) fn english(token: &str) -> impl Iterator<Item = &str> {
     let plural = ["'s", "\u{2019}s", "es", "s"]
         .into_iter()
-        .filter_map(move |s| token.strip_suffix(s))
+        .filter_map(move |s| cut_suffix(token, s))
         .filter(|stem| stem.chars().count() >= 2);
     std::iter::once(token).chain(plural)
 }
@@ -199,12 +247,12 @@ pub(crate) fn arabizi(token: &str) -> impl Iterator<Item = &str> {
     ARABIZI_PREFIXES
         .iter()
         .filter(move |p| p.is_empty() || p.as_bytes().first().copied() == first)
-        .filter_map(move |p| token.strip_prefix(p))
+        .filter_map(move |p| cut_prefix(token, p))
         .flat_map(move |rest| {
             ARABIZI_SUFFIXES
                 .iter()
                 .filter(move |s| s.is_empty() || s.as_bytes().last().copied() == last)
-                .filter_map(move |s| rest.strip_suffix(s))
+                .filter_map(move |s| cut_suffix(rest, s))
                 .filter(|stem| stem.chars().nth(1).is_some())
         })
 }
