@@ -30,7 +30,7 @@ pub(crate) use latin::{
 use stream::{KChar, StreamFlags, StreamOpts, fold_chars, join_spaced};
 
 /// Bumped whenever a fold changes which texts match or which features are produced.
-pub const NORMALIZER_VERSION: &str = "1.0.0+unicode-18.0.0";
+pub const NORMALIZER_VERSION: &str = "1.1.0+unicode-18.0.0";
 
 /// Longest field normalized, in code points (§1.1 step 0: NFKC can expand one code
 /// point to 18, so the cap applies before normalizing). The rest is not matched.

@@ -12,6 +12,8 @@ mod keyword;
 mod load;
 
 #[cfg(test)]
+mod spec_examples;
+#[cfg(test)]
 mod tests;
 
 use super::{Action, CommentInput, Field, FieldText, Label, Span};
