@@ -217,12 +217,13 @@ pub fn normalize(text: &str) -> Normalized {
         emit_extra(&alt, &mut out, &mut scratch, true);
     }
     if flags.saw_override {
-        let order = lang::visual_order(text, MAX_CHARS);
-        let chars: Vec<char> = text.chars().take(MAX_CHARS).collect();
-        let visual = order
-            .iter()
-            .filter_map(|&i| chars.get(i).map(|&c| (i as u32, c)));
-        let alt = view(visual, StreamOpts::default(), &mut scratch, &mut ignored);
+        let reading = lang::reading_order(text, MAX_CHARS);
+        let alt = view(
+            reading.into_iter(),
+            StreamOpts::default(),
+            &mut scratch,
+            &mut ignored,
+        );
         emit_extra(&alt, &mut out, &mut scratch, false);
     }
     out.stats = stats;

@@ -147,7 +147,9 @@ fn spec_examples() {
         ("ﷺ", "صلى", Ar, true),
         ("غَبِيّْ", "غبي", Ar, true),
         ("ﻏﺒﻲ", "غبي", Ar, true),
-        ("\u{202E}بلك\u{202C}", "كلب", Ar, true),
+        ("\u{202E}بلك\u{202C}", "كلب", Ar, false),
+        ("\u{202D}بلك\u{202C}", "كلب", Ar, true),
+        ("\u{202E}!toidi ,olleh\u{202C}", "idiot", En, true),
     ];
     let mut wrong = Vec::new();
     for &(input, keyword, lang, want) in cases {
