@@ -131,6 +131,20 @@ fn cpu_time(c: &mut Criterion) {
             return;
         };
         let mut n = 0u64;
+        while wall.elapsed() < Duration::from_secs(2) {
+            black_box(normalize(black_box(text)));
+            n += 1;
+        }
+        if let Some(end) = thread_cpu_ns() {
+            println!(
+                "cpu-time normalize only {name}: {:.1} µs",
+                (end - start) as f64 / n as f64 / 1000.0
+            );
+        }
+        let (Some(start), wall) = (thread_cpu_ns(), std::time::Instant::now()) else {
+            return;
+        };
+        let mut n = 0u64;
         while wall.elapsed() < Duration::from_secs(3) {
             let input = CommentInput {
                 body: black_box(text),

@@ -145,11 +145,16 @@ fn leet_core(token: &[KChar]) -> &[KChar] {
 }
 
 fn counts(chars: &[KChar]) -> (usize, usize) {
-    let ar = chars.iter().filter(|k| is_arabic_letter(k.c)).count();
-    let lat = chars
-        .iter()
-        .filter(|k| is_letter(k.c) && !is_arabic_letter(k.c))
-        .count();
+    let (mut ar, mut lat) = (0, 0);
+    for k in chars {
+        if k.c.is_ascii() {
+            lat += usize::from(k.c.is_ascii_alphabetic());
+        } else if is_arabic_letter(k.c) {
+            ar += 1;
+        } else if is_letter(k.c) {
+            lat += 1;
+        }
+    }
     (ar, lat)
 }
 
@@ -177,7 +182,18 @@ fn emit_token(token: &[KChar], sink: &mut Sink<'_>) {
                 emit_latin(run, run, sink);
             }
         }
-        phrase_token(leet_core(token), sink, false);
+        // A plain lowercase word's phrase key is its English (or identical
+        // Arabizi) key, already in the buffer as the last candidate: share it.
+        let plain = token.iter().all(|k| k.c.is_ascii_lowercase());
+        match sink.cands.last() {
+            Some(c) if plain && matches!(c.list, KeyList::En | KeyList::Arabizi) => {
+                let (key, span) = (c.text, c.span);
+                if let Some(phrase) = sink.phrase.as_mut() {
+                    phrase.push(PhraseToken { key, span });
+                }
+            }
+            _ => phrase_token(leet_core(token), sink, false),
+        }
     }
 }
 
