@@ -76,6 +76,16 @@ fn exceptions_and_disabled_rules() {
 }
 
 #[test]
+fn builtin_exceptions_apply_without_rule_exceptions() {
+    let s = set(
+        "[[rule]]\nid='k'\nkind='keyword'\nlang='ar'\nterms=['خرا','حيوان','جاهل']\nlabel='abuse'\naction='review'",
+    );
+    assert!(run(&s, &body("قالها فخرا")).is_empty());
+    assert!(run(&s, &body("الإنتاج الحيواني والشعر الجاهلي")).is_empty());
+    assert_eq!(run(&s, &body("يا حيوان يا جاهل")).len(), 2);
+}
+
+#[test]
 fn score_weight_and_allow() {
     let s = set(
         "[[rule]]\nid='s'\nkind='keyword'\nterms=['stupid']\nlabel='abuse'\naction='score'\nweight=0.25\n[[rule]]\nid='a'\nkind='phrase'\nterms=['stupid question']\nlabel='abuse'\naction='allow'",

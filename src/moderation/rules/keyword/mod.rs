@@ -16,6 +16,7 @@ use crate::moderation::normalize::{
 };
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+mod exceptions;
 mod phrase;
 mod stems;
 
@@ -48,6 +49,13 @@ pub(crate) struct WordIndex {
     disabled: HashSet<usize>,
 }
 
+/// The first match key of a term, to compare spellings (the built-in exception
+/// list is written plainly; rules may use any spelling or diacritics).
+fn first_key(term: &str) -> Option<String> {
+    let n = normalize(term);
+    n.candidates().first().map(|c| n.text(c.text).to_string())
+}
+
 fn list_of(lang: RuleLang, term: &str) -> KeyList {
     match lang {
         RuleLang::Ar => KeyList::Ar,
@@ -72,9 +80,13 @@ impl WordIndex {
         if def.terms.is_empty() {
             return Err(invalid(&def.id, "no terms"));
         }
+        let mut term_keys: HashSet<String> = HashSet::default();
         for term in &def.terms {
             let list = list_of(def.lang, term);
             let norm = normalize(term);
+            if let Some(c) = norm.candidates().first() {
+                term_keys.insert(norm.text(c.text).to_string());
+            }
             let words = norm.phrase_tokens();
             if words.is_empty() {
                 return Err(invalid(&def.id, format!("term {term:?} has no letters")));
@@ -88,8 +100,12 @@ impl WordIndex {
             self.add_word(rule, def, term, list, &norm)?;
         }
         let mut exc = HashSet::default();
-        for e in &def.exceptions {
-            let norm = normalize(e);
+        let builtin = exceptions::BUILTIN
+            .iter()
+            .filter(|(keyword, _)| first_key(keyword).is_some_and(|k| term_keys.contains(&k)));
+        let innocent = builtin.flat_map(|(_, words)| words.iter().map(|w| w.to_string()));
+        for e in def.exceptions.iter().cloned().chain(innocent) {
+            let norm = normalize(&e);
             for c in norm.candidates() {
                 exc.insert(norm.text(c.text).to_string());
             }
