@@ -1,7 +1,8 @@
 //! Classifier throughput: the two heads alone (on pre-normalized fields) and the
 //! whole core (`Engine::moderate`: normalize + rules + both heads + policy), on
 //! realistic Arabic and English news comments (mean about 200 characters) and on
-//! 1 KB comments, plus normalization alone (the core's other big cost). Needs the shipped model (`models/raqib-v1.bin`).
+//! 1 KB comments, plus normalization alone and the core without rules, to show
+//! where the time goes. The core uses the shipped rule packs in `config/rules`. Needs the shipped model (`models/raqib-v1.bin`).
 //!
 //! Run: `cargo bench --bench classifier`; comments/s = 1 / reported time per comment.
 
@@ -25,9 +26,15 @@ const REALISTIC: &[&str] = &[
     "I disagree with the columnist, but she makes a fair point about housing costs. Rent has doubled in five years where I live, and wages have not moved. Building more homes near transit seems like the obvious start.",
 ];
 
-fn engine() -> Option<Engine> {
+/// The shipped model with the shipped default rule packs (`with_rules`) or none.
+fn engine(with_rules: bool) -> Option<Engine> {
     let model = Model::load(Path::new("models/raqib-v1.bin")).ok()?;
-    let rules = rules::RuleSet::compile(Vec::new(), "bench").ok()?;
+    let defs = if with_rules {
+        rules::load_paths(&[rules::default_rules_dir()]).ok()?
+    } else {
+        Vec::new()
+    };
+    let rules = rules::RuleSet::compile(defs, "bench").ok()?;
     Some(Engine {
         rules,
         model: Some(model),
@@ -49,8 +56,8 @@ fn long_comments() -> Vec<String> {
 }
 
 fn bench(c: &mut Criterion) {
-    let Some(engine) = engine() else {
-        eprintln!("models/raqib-v1.bin not found: run `raqib train` first");
+    let (Some(engine), Some(bare)) = (engine(true), engine(false)) else {
+        eprintln!("models/raqib-v1.bin or config/rules not loadable: run from the repository root");
         return;
     };
     // Startup cost: read and parse the shipped file (target < 200 ms).
@@ -100,6 +107,13 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 for i in &inputs {
                     black_box(engine.moderate(black_box(i), &policy, &history));
+                }
+            })
+        });
+        g.bench_function("engine_moderate_no_rules", |b| {
+            b.iter(|| {
+                for i in &inputs {
+                    black_box(bare.moderate(black_box(i), &policy, &history));
                 }
             })
         });
