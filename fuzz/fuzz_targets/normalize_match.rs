@@ -102,7 +102,10 @@ fuzz_target!(|data: &[u8]| {
     let Some(set) = rules() else {
         panic!("fuzz rule set failed to compile");
     };
-    let mid = text.char_indices().nth(text.chars().count() / 2).map_or(0, |(i, _)| i);
+    let mid = text
+        .char_indices()
+        .nth(text.chars().count() / 2)
+        .map_or(0, |(i, _)| i);
     let input = CommentInput {
         body: text,
         subject: text.get(..mid),
@@ -119,7 +122,10 @@ fuzz_target!(|data: &[u8]| {
                 Field::AuthorName => input.author_name.unwrap_or_default(),
             };
             assert!(span.start < span.end, "empty span {span:?}");
-            assert!(span.end <= raw.chars().count(), "span {span:?} past the field");
+            assert!(
+                span.end <= raw.chars().count(),
+                "span {span:?} past the field"
+            );
         }
     }
 });

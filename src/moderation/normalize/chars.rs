@@ -74,6 +74,19 @@ pub(crate) fn dotless_class(c: char) -> Option<&'static [char]> {
     }
 }
 
+/// Enclosed letters that NFKC leaves alone because they are symbols, not letters:
+/// negative circled 🅐–🅩, negative squared 🅰–🆉 and regional indicators 🇦–🇿.
+/// They spell words just as well as ⓐ (which NFKC folds), so they fold to a–z.
+pub(crate) fn fold_enclosed(c: char) -> Option<char> {
+    let base = match c {
+        '\u{1F150}'..='\u{1F169}' => 0x1F150,
+        '\u{1F170}'..='\u{1F189}' => 0x1F170,
+        '\u{1F1E6}'..='\u{1F1FF}' => 0x1F1E6,
+        _ => return None,
+    };
+    char::from_u32(u32::from('a') + (c as u32 - base))
+}
+
 /// Step 8: Arabic-Indic and Extended Arabic-Indic (Persian) digits to ASCII.
 pub(crate) fn fold_digit(c: char) -> char {
     match c {
@@ -155,11 +168,36 @@ pub(crate) fn is_mask(c: char) -> bool {
 
 /// Letters and digits, the core of a token.
 pub(crate) fn is_word_char(c: char) -> bool {
+    // ASCII and the Arabic base letters are checked directly: the general Unicode
+    // tables are a binary search per call, and this runs several times per char.
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    if matches!(c, '\u{0621}'..='\u{063F}' | '\u{0641}'..='\u{064A}') {
+        return true;
+    }
     c.is_alphanumeric()
+}
+
+/// Letters of any script, with the same fast paths as [`is_word_char`].
+pub(crate) fn is_letter(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphabetic();
+    }
+    if matches!(c, '\u{0621}'..='\u{063F}' | '\u{0641}'..='\u{064A}') {
+        return true;
+    }
+    c.is_alphabetic()
 }
 
 /// Arabic-script letters (after folding; digits are already ASCII by then).
 pub(crate) fn is_arabic_letter(c: char) -> bool {
+    if c.is_ascii() {
+        return false;
+    }
+    if matches!(c, '\u{0621}'..='\u{063F}' | '\u{0641}'..='\u{064A}') {
+        return true;
+    }
     matches!(c, '\u{0620}'..='\u{064A}' | '\u{066E}'..='\u{06D3}' | '\u{06D5}' | '\u{06EE}'..='\u{06FF}'
         | '\u{0750}'..='\u{077F}' | '\u{08A0}'..='\u{08C9}')
         && c.is_alphabetic()

@@ -64,7 +64,7 @@ pub fn detect_language(text: &str, hint: Option<&str>) -> String {
     for c in text.chars() {
         if is_arabic_letter(c) {
             arabic += 1;
-        } else if c.is_alphabetic() {
+        } else if super::chars::is_letter(c) {
             latin += 1;
         }
     }
@@ -135,6 +135,34 @@ pub(crate) fn visual_order(text: &str, limit: usize) -> Vec<usize> {
     order
 }
 
+/// What a reader sees, as (original index, char) in reading order: the display
+/// order, with every run of Arabic script read right to left again. An RLO makes
+/// Latin `diputs` display as `stupid`; an LRO makes Arabic `بلك` display so that
+/// an Arabic reader reads `كلب`; an RLO around Arabic changes nothing visible.
+pub(crate) fn reading_order(text: &str, limit: usize) -> Vec<(u32, char)> {
+    let chars: Vec<char> = text.chars().take(limit).collect();
+    let mut seq: Vec<(u32, char)> = visual_order(text, limit)
+        .into_iter()
+        .filter_map(|i| chars.get(i).map(|&c| (i as u32, c)))
+        .collect();
+    let arabic = |c: char| ('\u{0600}'..='\u{06FF}').contains(&c) || is_arabic_letter(c);
+    let mut i = 0;
+    while i < seq.len() {
+        if !seq.get(i).is_some_and(|&(_, c)| arabic(c)) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while seq.get(i).is_some_and(|&(_, c)| arabic(c)) {
+            i += 1;
+        }
+        if let Some(run) = seq.get_mut(start..i) {
+            run.reverse();
+        }
+    }
+    seq
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +190,15 @@ mod tests {
             .filter(|c| c.is_alphabetic())
             .collect();
         assert_eq!(s, "cba");
+        let read = |t: &str| -> String {
+            reading_order(t, 100)
+                .into_iter()
+                .map(|(_, c)| c)
+                .filter(|c| c.is_alphabetic())
+                .collect()
+        };
+        assert_eq!(read("\u{202E}diputs\u{202C}"), "stupid");
+        assert_eq!(read("\u{202E}بلك\u{202C}"), "بلك");
+        assert_eq!(read("\u{202D}بلك\u{202C}"), "كلب");
     }
 }

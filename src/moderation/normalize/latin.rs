@@ -6,7 +6,7 @@
 //! keys are kept apart and each keyword list only ever sees its own key.
 
 use super::confusables::CONFUSABLES;
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::sync::OnceLock;
 
 /// Fold one (already lowercased) character of a Latin-dominant token to ASCII when
@@ -18,6 +18,24 @@ pub(crate) fn confusable_fold(c: char) -> char {
     }
     match CONFUSABLES.binary_search_by_key(&c, |e| e.0) {
         Ok(i) => CONFUSABLES.get(i).map_or(c, |e| e.1),
+        Err(_) => c,
+    }
+}
+
+/// [`confusable_fold`] without the Arabic-script entries, safe on any text: the
+/// feature text folds look-alikes (`pаypal` → `paypal`) but never Arabic letters.
+pub(crate) fn confusable_fold_non_arabic(c: char) -> char {
+    if c.is_ascii() || ('\u{0600}'..='\u{06FF}').contains(&c) {
+        return c;
+    }
+    match CONFUSABLES.binary_search_by_key(&c, |e| e.0) {
+        // Letter to letter only: turning a symbol (×) or a letter into a digit would
+        // change what the spaced-letter repair joins, and the feature text must
+        // stay a fixed point of normalization.
+        Ok(i) => CONFUSABLES
+            .get(i)
+            .filter(|e| !e.2 && e.1.is_ascii_alphabetic() && c.is_alphabetic())
+            .map_or(c, |e| e.1),
         Err(_) => c,
     }
 }
@@ -46,11 +64,9 @@ pub(crate) fn is_leet(c: char) -> bool {
 /// letters to one symbol each, hamza dropped, long vowels shortened.
 pub(crate) fn arabizi_canon(s: &str, out: &mut String) {
     out.clear();
-    let b: Vec<char> = s.chars().collect();
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        let next = b.get(i + 1).copied();
+    let mut it = s.chars().peekable();
+    while let Some(c) = it.next() {
+        let next = it.peek().copied();
         let apostrophe = matches!(next, Some('\'' | '\u{2019}' | '\u{02BC}'));
         let (sym, used) = match (c, next) {
             ('3', _) if apostrophe => ('8', 2),
@@ -71,7 +87,9 @@ pub(crate) fn arabizi_canon(s: &str, out: &mut String) {
         if sym != '\0' {
             out.push(sym);
         }
-        i += used;
+        if used == 2 {
+            it.next();
+        }
     }
 }
 
@@ -140,7 +158,7 @@ static LEXICON_TEXT: &str = include_str!("lexicon_en.txt");
 fn lexicon() -> &'static Lexicon {
     static LEX: OnceLock<Lexicon> = OnceLock::new();
     LEX.get_or_init(|| {
-        let mut words = HashSet::new();
+        let mut words = HashSet::default();
         let mut by_len: Vec<Vec<&'static str>> = vec![Vec::new(); 13];
         for w in LEXICON_TEXT.lines().filter(|l| !l.starts_with('#')) {
             words.insert(w);

@@ -30,7 +30,7 @@ pub(crate) use latin::{
 use stream::{KChar, StreamFlags, StreamOpts, fold_chars, join_spaced};
 
 /// Bumped whenever a fold changes which texts match or which features are produced.
-pub const NORMALIZER_VERSION: &str = "1.0.0+unicode-18.0.0";
+pub const NORMALIZER_VERSION: &str = "1.1.0+unicode-18.0.0";
 
 /// Longest field normalized, in code points (§1.1 step 0: NFKC can expand one code
 /// point to 18, so the cap applies before normalizing). The rest is not matched.
@@ -196,6 +196,9 @@ pub fn normalize(text: &str) -> Normalized {
             cands: &mut out.cands,
             stats: &mut stats,
             phrase: Some(&mut out.phrase),
+            scratch: String::new(),
+            word_cache: [(u32::MAX, 0, false); 2],
+            monotonic: true,
         };
         tokens::emit(&primary, &mut sink);
     }
@@ -211,39 +214,44 @@ pub fn normalize(text: &str) -> Normalized {
             &mut scratch,
             &mut ignored,
         );
-        emit_extra(&alt, &mut out, &mut scratch);
+        emit_extra(&alt, &mut out, &mut scratch, true);
     }
     if flags.saw_override {
-        let order = lang::visual_order(text, MAX_CHARS);
-        let chars: Vec<char> = text.chars().take(MAX_CHARS).collect();
-        let visual = order
-            .iter()
-            .filter_map(|&i| chars.get(i).map(|&c| (i as u32, c)));
-        let alt = view(visual, StreamOpts::default(), &mut scratch, &mut ignored);
-        emit_extra(&alt, &mut out, &mut scratch);
+        let reading = lang::reading_order(text, MAX_CHARS);
+        let alt = view(
+            reading.into_iter(),
+            StreamOpts::default(),
+            &mut scratch,
+            &mut ignored,
+        );
+        emit_extra(&alt, &mut out, &mut scratch, false);
     }
     out.stats = stats;
     out
 }
 
-fn emit_extra(chars: &[KChar], out: &mut Normalized, stats: &mut NormStats) {
+fn emit_extra(chars: &[KChar], out: &mut Normalized, stats: &mut NormStats, monotonic: bool) {
     let mut sink = tokens::Sink {
         buf: &mut out.buf,
         cands: &mut out.cands,
         stats,
         phrase: None,
+        scratch: String::new(),
+        word_cache: [(u32::MAX, 0, false); 2],
+        monotonic,
     };
     tokens::emit(chars, &mut sink);
 }
 
-/// Feature text: runs of three or more identical letters cut to two (AraBERT
-/// style), counting each such elongation.
+/// Feature text: look-alike letters folded (never Arabic ones), runs of three or
+/// more identical letters cut to two (AraBERT style), counting each elongation.
 fn feature_text(chars: &[KChar], stats: &mut NormStats) -> String {
     let mut s = String::with_capacity(chars.len() * 2);
     let mut run = 0u32;
     let mut last = '\0';
     for k in chars {
-        if k.c == last && k.c.is_alphabetic() {
+        let c = latin::confusable_fold_non_arabic(k.c);
+        if c == last && chars::is_letter(c) {
             run += 1;
             if run == 3 {
                 stats.elongations += 1;
@@ -253,9 +261,9 @@ fn feature_text(chars: &[KChar], stats: &mut NormStats) -> String {
             }
         } else {
             run = 1;
-            last = k.c;
+            last = c;
         }
-        s.push(k.c);
+        s.push(c);
     }
     s
 }

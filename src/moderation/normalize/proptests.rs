@@ -51,3 +51,16 @@ proptest! {
         prop_assert_eq!(once.feature_text(), twice.feature_text());
     }
 }
+
+/// Inputs proptest once shrank failures to (kept here rather than in a
+/// regression file): a symbol folded to a letter, and a run made by folding.
+#[test]
+fn feature_text_fixed_point_regressions() {
+    for s in ["٧[×*٧\u{e000}", "ıiı", "ⓢ ⓣ ⓤ", "\u{202E}diputs\u{202C}"] {
+        let once = normalize(s);
+        assert_eq!(
+            once.feature_text(),
+            normalize(once.feature_text()).feature_text()
+        );
+    }
+}

@@ -7,9 +7,9 @@
 
 use super::NormStats;
 use super::chars::{
-    DAGGER_ALEF, TATWEEL, fold_arabic, fold_digit, is_arabic_letter, is_bidi_override, is_blank,
-    is_control, is_extra_arabic_sign, is_invisible, is_plain, is_presentation_haraka,
-    is_spacing_separator, is_token_symbol, is_word_char,
+    DAGGER_ALEF, TATWEEL, fold_arabic, fold_digit, fold_enclosed, is_arabic_letter,
+    is_bidi_override, is_blank, is_control, is_extra_arabic_sign, is_invisible, is_letter,
+    is_plain, is_presentation_haraka, is_spacing_separator, is_token_symbol, is_word_char,
 };
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
@@ -43,7 +43,8 @@ pub(crate) fn fold_chars(
     stats: &mut NormStats,
     flags: &mut StreamFlags,
 ) -> Vec<KChar> {
-    let mut out: Vec<KChar> = Vec::new();
+    let (lower, _) = input.size_hint();
+    let mut out: Vec<KChar> = Vec::with_capacity(lower);
     let push = |out: &mut Vec<KChar>, c: char, src: u32| {
         // Step 9 collapses blank runs and trims the start as it goes.
         if c == ' ' && out.last().is_none_or(|k| k.c == ' ') {
@@ -92,6 +93,10 @@ pub(crate) fn fold_chars(
         if is_presentation_haraka(c) {
             stats.removed_marks += 1;
             absorb(&mut out, i);
+            continue;
+        }
+        if let Some(letter) = fold_enclosed(c) {
+            push(&mut out, letter, i);
             continue;
         }
         if c == DAGGER_ALEF {
@@ -151,7 +156,7 @@ fn spaced_letter(c: char) -> bool {
 fn script_class(c: char) -> u8 {
     if is_arabic_letter(c) {
         1
-    } else if c.is_alphabetic() {
+    } else if is_letter(c) {
         2
     } else {
         0
@@ -163,13 +168,25 @@ fn script_class(c: char) -> u8 {
 /// separators. Returns the number of joins made.
 pub(crate) fn join_spaced(chars: &mut Vec<KChar>) -> u32 {
     let n = chars.len();
-    let single: Vec<usize> = (0..n)
-        .filter(|&i| {
-            spaced_letter(chars[i].c)
-                && (i == 0 || !attached(chars[i - 1].c))
-                && (i + 1 == n || !attached(chars[i + 1].c))
-        })
-        .collect();
+    // Single letters are runs of attached characters of length one: one pass.
+    let mut single: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < n {
+        if !attached(chars[i].c) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < n && attached(chars[i].c) {
+            i += 1;
+        }
+        if i - start == 1 && spaced_letter(chars[start].c) {
+            single.push(start);
+        }
+    }
+    if single.len() < 3 {
+        return 0;
+    }
     let mut drop = vec![false; n];
     let mut joins = 0u32;
     let mut k = 0;

@@ -6,7 +6,9 @@
 //! Candidates are bounded per token (edge-stripped, squeezed, script-split, dotless
 //! expansions, one join with the next token), so the total stays linear in the text.
 
-use super::chars::{dotless_class, is_arabic_letter, is_mask, is_token_symbol, is_word_char};
+use super::chars::{
+    dotless_class, is_arabic_letter, is_letter, is_mask, is_token_symbol, is_word_char,
+};
 use super::latin::{confusable_fold, is_english_word, is_leet, leet};
 use super::stream::KChar;
 use super::{Candidate, KeyList, NormStats, PhraseToken};
@@ -19,6 +21,37 @@ pub(crate) struct Sink<'a> {
     pub(crate) stats: &'a mut NormStats,
     /// `Some` for the primary view only: phrase rules walk the primary tokens.
     pub(crate) phrase: Option<&'a mut Vec<PhraseToken>>,
+    /// Reused for lexicon lookups.
+    pub(crate) scratch: String,
+    /// The last two lexicon answers, keyed by (original start, length): a token is
+    /// asked about for the Arabizi guard and again for the joins on both sides.
+    pub(crate) word_cache: [(u32, usize, bool); 2],
+    /// Source indices never decrease along the view (every view but the visual
+    /// one), so a span is simply first start to last end.
+    pub(crate) monotonic: bool,
+}
+
+impl Sink<'_> {
+    fn span(&self, chars: &[KChar]) -> (u32, u32) {
+        match (self.monotonic, chars.first(), chars.last()) {
+            (true, Some(a), Some(b)) => (a.src, b.src_end),
+            _ => span_of(chars),
+        }
+    }
+
+    /// Is the Latin key of these characters an English word (2+ letters)?
+    fn english_word(&mut self, chars: &[KChar]) -> bool {
+        let key = (chars.first().map_or(u32::MAX, |k| k.src), chars.len());
+        if let Some(hit) = self.word_cache.iter().find(|e| (e.0, e.1) == key) {
+            return hit.2;
+        }
+        self.scratch.clear();
+        self.scratch.extend(latin_key(chars));
+        let word = self.scratch.len() > 1 && is_english_word(&self.scratch);
+        self.word_cache[1] = self.word_cache[0];
+        self.word_cache[0] = (key.0, key.1, word);
+        word
+    }
 }
 
 impl Sink<'_> {
@@ -112,11 +145,16 @@ fn leet_core(token: &[KChar]) -> &[KChar] {
 }
 
 fn counts(chars: &[KChar]) -> (usize, usize) {
-    let ar = chars.iter().filter(|k| is_arabic_letter(k.c)).count();
-    let lat = chars
-        .iter()
-        .filter(|k| k.c.is_alphabetic() && !is_arabic_letter(k.c))
-        .count();
+    let (mut ar, mut lat) = (0, 0);
+    for k in chars {
+        if k.c.is_ascii() {
+            lat += usize::from(k.c.is_ascii_alphabetic());
+        } else if is_arabic_letter(k.c) {
+            ar += 1;
+        } else if is_letter(k.c) {
+            lat += 1;
+        }
+    }
     (ar, lat)
 }
 
@@ -144,7 +182,18 @@ fn emit_token(token: &[KChar], sink: &mut Sink<'_>) {
                 emit_latin(run, run, sink);
             }
         }
-        phrase_token(leet_core(token), sink, false);
+        // A plain lowercase word's phrase key is its English (or identical
+        // Arabizi) key, already in the buffer as the last candidate: share it.
+        let plain = token.iter().all(|k| k.c.is_ascii_lowercase());
+        match sink.cands.last() {
+            Some(c) if plain && matches!(c.list, KeyList::En | KeyList::Arabizi) => {
+                let (key, span) = (c.text, c.span);
+                if let Some(phrase) = sink.phrase.as_mut() {
+                    phrase.push(PhraseToken { key, span });
+                }
+            }
+            _ => phrase_token(leet_core(token), sink, false),
+        }
     }
 }
 
@@ -165,7 +214,7 @@ fn emit_arabic(core: &[KChar], sink: &mut Sink<'_>) {
     if core.is_empty() {
         return;
     }
-    let span = span_of(core);
+    let span = sink.span(core);
     sink.push(KeyList::Ar, core.iter().map(|k| k.c), span);
     // Squeezed candidate: Arabic zero ٠ (now `0`) or Latin junk used as dots.
     if core.iter().any(|k| !is_arabic_letter(k.c)) {
@@ -216,26 +265,34 @@ fn emit_latin(token: &[KChar], core: &[KChar], sink: &mut Sink<'_>) {
     if core.is_empty() {
         return;
     }
+    // Fast path for the common plain lowercase word: every key is the word itself.
+    if token.iter().all(|k| k.c.is_ascii_lowercase()) {
+        let span = sink.span(token);
+        sink.push(KeyList::En, token.iter().map(|k| k.c), span);
+        if !sink.english_word(token) {
+            sink.push(KeyList::Arabizi, token.iter().map(|k| k.c), span);
+        }
+        return;
+    }
     sink.stats.leet_chars += token.iter().filter(|k| is_leet(k.c)).count() as u32;
     sink.stats.confusables_folded += token
         .iter()
         .filter(|k| !k.c.is_ascii() && confusable_fold(k.c) != k.c)
         .count() as u32;
     // English key: full token (`!diot`) and the edge-stripped core (`idiot!`).
-    sink.push(KeyList::En, latin_key(token).map(leet), span_of(token));
-    sink.push(KeyList::En, latin_key(core).map(leet), span_of(core));
+    sink.push(KeyList::En, latin_key(token).map(leet), sink.span(token));
+    sink.push(KeyList::En, latin_key(core).map(leet), sink.span(core));
     // Arabizi key (digits kept); a digit-free English word is never Arabizi.
-    let plain: String = latin_key(core).collect();
-    let digit_free = !plain.chars().any(|c| c.is_ascii_digit());
-    if !(digit_free && is_english_word(&plain)) {
-        sink.push(KeyList::Arabizi, plain.chars(), span_of(core));
+    let digit_free = !core.iter().any(|k| k.c.is_ascii_digit());
+    if !(digit_free && sink.english_word(core)) {
+        sink.push(KeyList::Arabizi, latin_key(core), sink.span(core));
     }
     // Masked key: mask symbols inside, first letter visible.
     if core.iter().any(|k| is_mask(k.c)) {
         sink.push(
             KeyList::Masked,
             latin_key(core).map(|c| if is_mask(c) { '*' } else { leet(c) }),
-            span_of(core),
+            sink.span(core),
         );
     }
 }
@@ -250,27 +307,26 @@ fn join_pair(a: &[KChar], b: &[KChar], sink: &mut Sink<'_>) {
     let (aa, al) = counts(a);
     let (ba, bl) = counts(b);
     let single = a.len() == 1 || b.len() == 1;
+    let arabic = aa == a.len() && ba == b.len() && single;
+    let latin = al == a.len()
+        && bl == b.len()
+        && (single || (!sink.english_word(a) && !sink.english_word(b)));
+    if !arabic && !latin {
+        return;
+    }
     let mut joined: Vec<KChar> = Vec::with_capacity(a.len() + b.len());
     joined.extend_from_slice(a);
     joined.extend_from_slice(b);
-    if aa == a.len() && ba == b.len() {
-        if single {
-            sink.stats.split_joins += 1;
-            emit_arabic(&joined, sink);
-        }
-    } else if al == a.len() && bl == b.len() {
-        let word = |s: &[KChar]| {
-            let w: String = latin_key(s).collect();
-            w.len() > 1 && is_english_word(&w)
-        };
-        if single || (!word(a) && !word(b)) {
-            sink.stats.split_joins += 1;
-            emit_latin(&joined, &joined, sink);
-        }
+    sink.stats.split_joins += 1;
+    if arabic {
+        emit_arabic(&joined, sink);
+    } else {
+        emit_latin(&joined, &joined, sink);
     }
 }
 
 fn phrase_token(core: &[KChar], sink: &mut Sink<'_>, arabic: bool) {
+    let span = sink.span(core);
     let Some(phrase) = sink.phrase.as_mut() else {
         return;
     };
@@ -284,6 +340,6 @@ fn phrase_token(core: &[KChar], sink: &mut Sink<'_>, arabic: bool) {
     }
     phrase.push(PhraseToken {
         key: (start as u32, sink.buf.len() as u32),
-        span: span_of(core),
+        span,
     });
 }

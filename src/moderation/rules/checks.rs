@@ -5,7 +5,7 @@
 use super::{Hit, RegexTarget, RuleDef, RuleError, RuleKind, invalid};
 use crate::moderation::{CommentInput, FieldText};
 use regex::{Regex, RegexBuilder};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::net::IpAddr;
 use std::sync::OnceLock;
 
@@ -45,9 +45,70 @@ const SHORTENERS: &[&str] = &[
     "x.co",
 ];
 
+/// Per-field results shared by the checks of one evaluation: every link rule reads
+/// the same extracted links, and rules with the same pattern share one scan.
+#[derive(Debug, Default)]
+pub(crate) struct FieldScan {
+    links: Option<Vec<Link>>,
+    regex: Vec<Option<Vec<(usize, usize)>>>,
+}
+
+impl FieldScan {
+    pub(crate) fn new(slots: usize) -> FieldScan {
+        let mut regex = Vec::new();
+        regex.resize_with(slots, || None);
+        FieldScan { links: None, regex }
+    }
+}
+
+/// One link found in a field: host, and the span of the whole link.
+#[derive(Debug)]
+struct Link {
+    host: String,
+    span: Option<(usize, usize)>,
+}
+
+fn extract_links(f: &FieldText<'_>) -> Vec<Link> {
+    let Some(re) = link_regex() else {
+        return Vec::new();
+    };
+    let key = f.norm.key();
+    re.captures_iter(key)
+        .take(256)
+        .filter_map(|caps| {
+            let whole = caps.get(0)?;
+            let host = caps.get(1).or(caps.get(2))?;
+            Some(Link {
+                host: host.as_str().trim_start_matches("www.").to_string(),
+                span: f.norm.key_span(whole.start(), whole.end()),
+            })
+        })
+        .collect()
+}
+
+fn regex_spans(re: &Regex, target: RegexTarget, f: &FieldText<'_>) -> Vec<(usize, usize)> {
+    match target {
+        RegexTarget::Key => re
+            .find_iter(f.norm.key())
+            .take(32)
+            .filter_map(|m| f.norm.key_span(m.start(), m.end()))
+            .collect(),
+        RegexTarget::Raw => re
+            .find_iter(f.raw)
+            .take(32)
+            .filter_map(|m| {
+                let a = f.raw.get(..m.start()).map_or(0, |s| s.chars().count());
+                let b = a + m.as_str().chars().count();
+                (b > a).then_some((a, b))
+            })
+            .collect(),
+    }
+}
+
 #[derive(Debug)]
 enum Matcher {
-    Regex(Regex, RegexTarget),
+    /// The compiled pattern, what it reads, and its shared scan slot.
+    Regex(Regex, RegexTarget, usize),
     Links {
         domains: Vec<String>,
         allow: Vec<String>,
@@ -146,7 +207,7 @@ fn link_regex() -> Option<&'static Regex> {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
     RE.get_or_init(|| {
         Regex::new(
-            r"(?:https?://|www\.)((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})|\b((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:com|net|org|info|biz|io|co|me|ly|gl|gd|cc|ws|to|tv|xyz|top|site|online|shop|store|click|link|live|app|dev|vip|club|pro|sa|ae|eg|ma|dz|tn|iq|jo|kw|qa|bh|om|lb|sy|ps|ye|sd|uk|us|de|fr|ru|cn|in|tr|ir|pk|id|be|at|ch|nl))\b(?:/\S*)?",
+            r"(?:https?://|www\.)((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})|(?-u:\b)((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:com|net|org|info|biz|io|co|me|ly|gl|gd|cc|ws|to|tv|xyz|top|site|online|shop|store|click|link|live|app|dev|vip|club|pro|sa|ae|eg|ma|dz|tn|iq|jo|kw|qa|bh|om|lb|sy|ps|ye|sd|uk|us|de|fr|ru|cn|in|tr|ir|pk|id|be|at|ch|nl))(?-u:\b)(?:/\S*)?",
         )
         .ok()
     })
@@ -154,7 +215,13 @@ fn link_regex() -> Option<&'static Regex> {
 }
 
 impl Check {
-    pub(crate) fn compile(rule: usize, d: &RuleDef) -> Result<Check, RuleError> {
+    /// Compile one rule; `slots` collects distinct (pattern, target) pairs so that
+    /// identical patterns share one scan per field.
+    pub(crate) fn compile(
+        rule: usize,
+        d: &RuleDef,
+        slots: &mut Vec<(String, RegexTarget)>,
+    ) -> Result<Check, RuleError> {
         let id = d.id.as_str();
         let matcher = match d.kind {
             RuleKind::Regex => {
@@ -168,7 +235,15 @@ impl Check {
                     .dfa_size_limit(REGEX_SIZE_LIMIT)
                     .build()
                     .map_err(|e| invalid(id, format!("bad regex: {e}")))?;
-                Matcher::Regex(re, d.target)
+                let key = (pattern.to_string(), d.target);
+                let slot = match slots.iter().position(|s| *s == key) {
+                    Some(i) => i,
+                    None => {
+                        slots.push(key);
+                        slots.len() - 1
+                    }
+                };
+                Matcher::Regex(re, d.target, slot)
             }
             RuleKind::LinkDomain => {
                 let domains = domain_list(id, &d.domains)?;
@@ -231,7 +306,12 @@ impl Check {
         Ok(Check { rule, matcher })
     }
 
-    pub(crate) fn evaluate_field(&self, f: &FieldText<'_>, hits: &mut Vec<Hit>) {
+    pub(crate) fn evaluate_field(
+        &self,
+        f: &FieldText<'_>,
+        scan: &mut FieldScan,
+        hits: &mut Vec<Hit>,
+    ) {
         let mut hit = |start: usize, end: usize| {
             hits.push(Hit {
                 rule: self.rule,
@@ -240,20 +320,13 @@ impl Check {
                 downgrade: false,
             });
         };
-        let key = f.norm.key();
         match &self.matcher {
-            Matcher::Regex(re, RegexTarget::Key) => {
-                for m in re.find_iter(key).take(32) {
-                    if let Some((a, b)) = f.norm.key_span(m.start(), m.end()) {
-                        hit(a, b);
-                    }
-                }
-            }
-            Matcher::Regex(re, RegexTarget::Raw) => {
-                for m in re.find_iter(f.raw).take(32) {
-                    let a = f.raw.get(..m.start()).map_or(0, |s| s.chars().count());
-                    let b = a + m.as_str().chars().count();
-                    if b > a {
+            Matcher::Regex(re, target, slot) => {
+                if let Some(cell) = scan.regex.get_mut(*slot) {
+                    for &(a, b) in cell
+                        .get_or_insert_with(|| regex_spans(re, *target, f))
+                        .iter()
+                    {
                         hit(a, b);
                     }
                 }
@@ -264,23 +337,16 @@ impl Check {
                 shorteners,
                 max_links,
             } => {
-                let Some(re) = link_regex() else { return };
-                let mut count = 0u32;
-                for caps in re.captures_iter(key).take(256) {
-                    let (Some(whole), Some(host)) = (caps.get(0), caps.get(1).or(caps.get(2)))
-                    else {
-                        continue;
-                    };
-                    count += 1;
-                    let host = host.as_str().trim_start_matches("www.");
-                    let span = f.norm.key_span(whole.start(), whole.end());
+                let links = scan.links.get_or_insert_with(|| extract_links(f));
+                for (n, link) in links.iter().enumerate() {
+                    let host = link.host.as_str();
                     let allowed = allow.iter().any(|d| domain_matches(host, d));
                     let blocked = domains.iter().any(|d| domain_matches(host, d))
                         || (*shorteners && SHORTENERS.iter().any(|d| domain_matches(host, d)));
-                    let too_many = max_links.is_some_and(|m| count > m);
+                    let too_many = max_links.is_some_and(|m| n as u64 >= u64::from(m));
                     if !allowed
                         && (blocked || too_many)
-                        && let Some((a, b)) = span
+                        && let Some((a, b)) = link.span
                     {
                         hit(a, b);
                     }
@@ -290,8 +356,16 @@ impl Check {
                 let n = f.norm.char_len();
                 let short = min.is_some_and(|m| n < m as usize);
                 let long = max.is_some_and(|m| n > m as usize);
-                if short || long {
-                    hit(0, n.max(1));
+                if (short || long) && n > 0 {
+                    hit(0, n);
+                } else if short {
+                    // An empty field has no span to point at (found by the fuzzer).
+                    hits.push(Hit {
+                        rule: self.rule,
+                        span: None,
+                        text: Some(String::new()),
+                        downgrade: false,
+                    });
                 }
             }
             Matcher::Repetition {
@@ -365,7 +439,7 @@ fn repetition(
         }
     }
     if let Some(limit) = word_repeats {
-        let mut counts: HashMap<&str, u32> = HashMap::new();
+        let mut counts: HashMap<&str, u32> = HashMap::default();
         let mut offset = 0;
         for word in key.split(' ') {
             let n = counts.entry(word).or_default();

@@ -12,6 +12,8 @@ mod keyword;
 mod load;
 
 #[cfg(test)]
+mod spec_examples;
+#[cfg(test)]
 mod tests;
 
 use super::{Action, CommentInput, Field, FieldText, Label, Span};
@@ -229,6 +231,8 @@ pub struct RuleSet {
     metas: Vec<RuleMeta>,
     words: keyword::WordIndex,
     checks: Vec<checks::Check>,
+    /// Distinct regex (pattern, target) pairs, one shared scan each.
+    regex_slots: usize,
 }
 
 impl RuleSet {
@@ -247,6 +251,7 @@ impl RuleSet {
             version: version.into(),
             ..RuleSet::default()
         };
+        let mut slots = Vec::new();
         for (i, d) in defs.iter().enumerate() {
             let weight = d.weight.unwrap_or(1.0);
             if !weight.is_finite() {
@@ -284,7 +289,7 @@ impl RuleSet {
             match d.kind {
                 RuleKind::Keyword | RuleKind::Phrase => set.words.add(i, d)?,
                 _ => {
-                    let check = checks::Check::compile(i, d)?;
+                    let check = checks::Check::compile(i, d, &mut slots)?;
                     if d.enabled {
                         set.checks.push(check);
                     }
@@ -294,6 +299,7 @@ impl RuleSet {
                 set.words.disable(i);
             }
         }
+        set.regex_slots = slots.len();
         Ok(set)
     }
 
@@ -317,13 +323,14 @@ impl RuleSet {
         let mut hits: Vec<Hit> = Vec::new();
         for f in fields {
             self.words.evaluate(f, &self.metas, &mut hits);
+            let mut scan = checks::FieldScan::new(self.regex_slots);
             for c in &self.checks {
                 if self
                     .metas
                     .get(c.rule)
                     .is_some_and(|m| m.fields.contains(&f.field))
                 {
-                    c.evaluate_field(f, &mut hits);
+                    c.evaluate_field(f, &mut scan, &mut hits);
                 }
             }
         }

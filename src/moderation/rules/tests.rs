@@ -76,6 +76,16 @@ fn exceptions_and_disabled_rules() {
 }
 
 #[test]
+fn builtin_exceptions_apply_without_rule_exceptions() {
+    let s = set(
+        "[[rule]]\nid='k'\nkind='keyword'\nlang='ar'\nterms=['خرا','حيوان','جاهل']\nlabel='abuse'\naction='review'",
+    );
+    assert!(run(&s, &body("قالها فخرا")).is_empty());
+    assert!(run(&s, &body("الإنتاج الحيواني والشعر الجاهلي")).is_empty());
+    assert_eq!(run(&s, &body("يا حيوان يا جاهل")).len(), 2);
+}
+
+#[test]
 fn score_weight_and_allow() {
     let s = set(
         "[[rule]]\nid='s'\nkind='keyword'\nterms=['stupid']\nlabel='abuse'\naction='score'\nweight=0.25\n[[rule]]\nid='a'\nkind='phrase'\nterms=['stupid question']\nlabel='abuse'\naction='allow'",
@@ -247,6 +257,9 @@ label = "spam"
 action = "review"
 "#);
     assert_eq!(run(&s, &body("ok"))[0].rule_id, "short");
+    // Found by the fuzzer: an empty field has no span to point at.
+    let empty = run(&s, &body(""));
+    assert_eq!((empty[0].rule_id.as_str(), empty[0].span), ("short", None));
     let m = run(&s, &body("!!!!!! buy buy buy"));
     assert_eq!(m.iter().filter(|m| m.rule_id == "rep").count(), 2);
     let mut input = body("casino news");

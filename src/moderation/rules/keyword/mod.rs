@@ -14,18 +14,21 @@ use crate::moderation::normalize::{
     ArabiziShape, KeyList, Normalized, arabizi_canon, arabizi_fits, arabizi_shape,
     mask_is_ambiguous, normalize,
 };
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+mod exceptions;
 mod phrase;
 mod stems;
 
-use stems::{collapse, runs_cover};
+use stems::{collapse, has_runs, lookup_key, runs_cover};
 
 /// One compiled single-word term.
 #[derive(Debug, Clone)]
 struct Entry {
     rule: usize,
     runs: Vec<u8>,
+    /// No doubled letters: a run-free stem matches iff the key does.
+    plain: bool,
     chars: usize,
     inflections: bool,
     shape: Option<ArabiziShape>,
@@ -44,6 +47,13 @@ pub(crate) struct WordIndex {
     phrases: phrase::PhraseIndex,
     exceptions: HashMap<usize, HashSet<String>>,
     disabled: HashSet<usize>,
+}
+
+/// The first match key of a term, to compare spellings (the built-in exception
+/// list is written plainly; rules may use any spelling or diacritics).
+fn first_key(term: &str) -> Option<String> {
+    let n = normalize(term);
+    n.candidates().first().map(|c| n.text(c.text).to_string())
 }
 
 fn list_of(lang: RuleLang, term: &str) -> KeyList {
@@ -70,9 +80,13 @@ impl WordIndex {
         if def.terms.is_empty() {
             return Err(invalid(&def.id, "no terms"));
         }
+        let mut term_keys: HashSet<String> = HashSet::default();
         for term in &def.terms {
             let list = list_of(def.lang, term);
             let norm = normalize(term);
+            if let Some(c) = norm.candidates().first() {
+                term_keys.insert(norm.text(c.text).to_string());
+            }
             let words = norm.phrase_tokens();
             if words.is_empty() {
                 return Err(invalid(&def.id, format!("term {term:?} has no letters")));
@@ -85,9 +99,13 @@ impl WordIndex {
             }
             self.add_word(rule, def, term, list, &norm)?;
         }
-        let mut exc = HashSet::new();
-        for e in &def.exceptions {
-            let norm = normalize(e);
+        let mut exc = HashSet::default();
+        let builtin = exceptions::BUILTIN
+            .iter()
+            .filter(|(keyword, _)| first_key(keyword).is_some_and(|k| term_keys.contains(&k)));
+        let innocent = builtin.flat_map(|(_, words)| words.iter().map(|w| w.to_string()));
+        for e in def.exceptions.iter().cloned().chain(innocent) {
+            let norm = normalize(&e);
             for c in norm.candidates() {
                 exc.insert(norm.text(c.text).to_string());
             }
@@ -121,6 +139,7 @@ impl WordIndex {
             let entry = Entry {
                 rule,
                 runs: Vec::new(),
+                plain: true,
                 chars: canon.chars().count(),
                 inflections: false,
                 shape: Some(shape.clone()),
@@ -132,6 +151,7 @@ impl WordIndex {
         let (collapsed, runs) = collapse(text);
         let entry = Entry {
             rule,
+            plain: runs.iter().all(|&r| r == 1),
             runs,
             chars: text.chars().count(),
             inflections: def.inflections,
@@ -178,18 +198,26 @@ impl WordIndex {
         };
         let mut masked_budget = 16;
         let mut canon = String::new();
+        let mut key = String::new();
+        let mut runs: Vec<u8> = Vec::new();
         let mut shape = ArabiziShape::default();
         for cand in norm.candidates() {
             let text = norm.text(cand.text);
             match cand.list {
                 KeyList::Ar if !self.ar.is_empty() => {
-                    stems::arabic(text, |stem, short_ok, inflected| {
-                        let (c, runs) = collapse(stem);
-                        for e in self.ar.get(&c).into_iter().flatten() {
+                    let doubled = has_runs(text);
+                    stems::arabic(text, |stem, info| {
+                        let k = lookup_key(stem, doubled, &mut key, &mut runs);
+                        for e in self.ar.get(k).into_iter().flatten() {
                             let short = e.chars <= 2;
-                            if runs_cover(&runs, &e.runs)
-                                && (!short || short_ok)
-                                && (!inflected || e.inflections)
+                            let covered = if doubled {
+                                runs_cover(&runs, &e.runs)
+                            } else {
+                                e.plain
+                            };
+                            if covered
+                                && (!short || info.short_ok)
+                                && (!info.inflected || e.inflections)
                                 && !self.excepted(e.rule, text)
                             {
                                 report(e.rule, cand.span, false);
@@ -198,10 +226,16 @@ impl WordIndex {
                     });
                 }
                 KeyList::En if !self.en.is_empty() => {
+                    let doubled = has_runs(text);
                     for stem in stems::english(text) {
-                        let (c, runs) = collapse(stem);
-                        for e in self.en.get(&c).into_iter().flatten() {
-                            if runs_cover(&runs, &e.runs) && !self.excepted(e.rule, text) {
+                        let k = lookup_key(stem, doubled, &mut key, &mut runs);
+                        for e in self.en.get(k).into_iter().flatten() {
+                            let covered = if doubled {
+                                runs_cover(&runs, &e.runs)
+                            } else {
+                                e.plain
+                            };
+                            if covered && !self.excepted(e.rule, text) {
                                 report(e.rule, cand.span, false);
                             }
                         }
