@@ -210,3 +210,25 @@ fn shipped_model_puts_clear_examples_on_the_right_side() {
         assert!(s.abuse < 0.5 && s.spam < 0.5, "{s:?} for {t}");
     }
 }
+
+/// An ad in the display name raises the spam score; a plain name does not.
+#[test]
+fn author_name_ads_count_for_spam_only_when_they_look_like_ads() {
+    use raqib::moderation::{CommentInput, prepare_fields};
+    let m = Model::load(Path::new(SHIPPED)).unwrap();
+    let body = "I think the council made a reasonable decision on the new bus routes.";
+    let score = |name: &str| {
+        let input = CommentInput {
+            body,
+            author_name: Some(name),
+            author_id: "a",
+            ..CommentInput::default()
+        };
+        m.score(&prepare_fields(&input))
+    };
+    let plain = score("Sara Ahmed");
+    let ad = score("Cheap loans call now 09061234567 www.fast-cash-now.biz");
+    assert!(plain.spam < 0.5, "{plain:?}");
+    assert!(ad.spam > 0.5 && ad.spam > plain.spam, "{ad:?}");
+    assert_eq!(plain.abuse, ad.abuse, "names never move the abuse head");
+}

@@ -163,17 +163,23 @@ fn bucket(h: u64, bits: u32) -> u32 {
     (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - bits)) as u32
 }
 
-/// A fixed window of the last `MAX_N` characters, newest last.
+/// A fixed window of the last `MAX_N` characters, newest last, with the running
+/// FNV hash of every suffix: `chain[n]` is the hash of the last `n` characters, so
+/// each new character costs one step per n-gram length instead of re-hashing.
 struct Window {
     buf: [char; MAX_N],
+    chain: [u64; MAX_N + 1],
     len: usize,
+    max: usize,
 }
 
 impl Window {
-    fn new() -> Window {
+    fn new(family: Family, max: usize) -> Window {
         Window {
             buf: [' '; MAX_N],
+            chain: [seed(family); MAX_N + 1],
             len: 0,
+            max: max.min(MAX_N),
         }
     }
 
@@ -182,11 +188,21 @@ impl Window {
         self.buf.copy_within(1.., 0);
         self.buf[MAX_N - 1] = c;
         self.len = (self.len + 1).min(MAX_N);
+        // Longest first, so chain[n - 1] still holds the previous position's value.
+        for n in (1..=self.max).rev() {
+            self.chain[n] = fnv_char(self.chain[n - 1], c);
+        }
     }
 
     #[inline]
     fn last(&self, n: usize) -> &[char] {
         &self.buf[MAX_N - n..]
+    }
+
+    /// Hash of the last `n` characters (`n <= len` and `n <= max`).
+    #[inline]
+    fn hash(&self, n: usize) -> u64 {
+        self.chain[n]
     }
 }
 
@@ -219,7 +235,7 @@ pub fn for_each_feature(cfg: &FeatureConfig, parts: &[&str], mut emit: impl FnMu
     let url_hash = bucket(fnv_char(seed(Family::Word), '\u{1}'), bits);
     for part in parts {
         let mut prev_word: Option<u64> = None;
-        let mut cross = Window::new();
+        let mut cross = Window::new(Family::CharCross, cfg.cross_max);
         for token in part.split_whitespace() {
             if token.starts_with('@') && token.chars().count() > 1 {
                 prev_word = None;
@@ -245,19 +261,14 @@ pub fn for_each_feature(cfg: &FeatureConfig, parts: &[&str], mut emit: impl FnMu
             prev_word = Some(wh);
 
             // Character n-grams inside the padded token.
-            let mut win = Window::new();
+            let mut win = Window::new(Family::CharWord, cfg.char_max);
             let chars = std::iter::once(' ')
                 .chain(token.chars())
                 .chain(std::iter::once(' '));
             for c in chars {
                 win.push(c);
                 for n in cfg.char_min..=cfg.char_max.min(win.len) {
-                    let h = win
-                        .last(n)
-                        .iter()
-                        .copied()
-                        .fold(seed(Family::CharWord), fnv_char);
-                    emit(Family::CharWord, bucket(h, bits));
+                    emit(Family::CharWord, bucket(win.hash(n), bits));
                 }
             }
 
@@ -269,10 +280,8 @@ pub fn for_each_feature(cfg: &FeatureConfig, parts: &[&str], mut emit: impl FnMu
             for c in token.chars() {
                 cross.push(c);
                 for n in cfg.cross_min..=cfg.cross_max.min(cross.len) {
-                    let g = cross.last(n);
-                    if g[1..n - 1].contains(&' ') {
-                        let h = g.iter().copied().fold(seed(Family::CharCross), fnv_char);
-                        emit(Family::CharCross, bucket(h, bits));
+                    if cross.last(n)[1..n - 1].contains(&' ') {
+                        emit(Family::CharCross, bucket(cross.hash(n), bits));
                     }
                 }
             }

@@ -30,6 +30,8 @@ pub enum SplitArg {
     /// Test split for the model's training datasets, every row for other sources.
     Auto,
     Test,
+    /// Validation split only: for choosing settings without touching test.
+    Validation,
     All,
 }
 
@@ -84,6 +86,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     let keep = |r: &Row| match args.split {
         SplitArg::All => true,
         SplitArg::Test => data::split_of(&r.id) == Split::Test,
+        SplitArg::Validation => data::split_of(&r.id) == Split::Validation,
         SplitArg::Auto => !trained.contains(&r.source()) || data::split_of(&r.id) == Split::Test,
     };
     let selected: Vec<&Row> = rows.iter().filter(|r| keep(r)).collect();
