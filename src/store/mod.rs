@@ -9,6 +9,7 @@
 //! Timestamps are Unix milliseconds passed in by the caller, so tests can inject time.
 
 mod comments;
+mod compat;
 mod postgres;
 mod queue;
 mod rules;
@@ -17,6 +18,7 @@ mod sqlite;
 mod users;
 
 pub use comments::{CommentRow, NewComment, StoredVerdict};
+pub use compat::{CompatSite, FeedbackLabelRow, NewFeedbackLabel};
 pub use queue::{
     AuditRow, DecisionError, DecisionInput, QueueFilter, QueueOrder, QueueRow, ReportRow, SiteScope,
 };
