@@ -795,6 +795,75 @@ async fn akismet_submit_calls_become_labels(app: TestApp) {
         ]
     );
     assert_eq!(labels[0].language, "ar");
+
+    // `raqib export-labels` writes them in its usual format, beside moderator labels.
+    let res = Replay::load(&app, "coral-perspective-suggestscore.http")
+        .send(&app)
+        .await;
+    assert_eq!(res.status, 200);
+    let out = app.settings.data_dir.join("labels.jsonl");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_raqib"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("RAQIB_DATABASE_URL", app.settings.database_url())
+        .env("RAQIB_MODEL_PATH", "")
+        .args(["export-labels", "--site", &app.site_id, "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let lines: Vec<Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let summary: Vec<(&str, Value, Value, String)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l["label_raw"].as_str().unwrap(),
+                l["spam"].clone(),
+                l["abuse"].clone(),
+                l["source"]
+                    .as_str()
+                    .unwrap()
+                    .split(':')
+                    .next()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                "submit-spam",
+                json!(true),
+                Value::Null,
+                "akismet".to_string()
+            ),
+            (
+                "submit-ham",
+                json!(false),
+                Value::Null,
+                "akismet".to_string()
+            ),
+            (
+                "TOXICITY=0",
+                Value::Null,
+                json!(false),
+                "perspective".to_string()
+            ),
+        ]
+    );
+    for l in &lines {
+        assert!(l["id"].as_str().unwrap().starts_with("feedback:"));
+        assert!(l["text"].is_string() && l["lang"].is_string());
+    }
 }
 
 async fn akismet_store_opt_in(app: TestApp) {
