@@ -112,7 +112,11 @@ impl Attribute {
         let has = |words: &[&str]| words.iter().any(|w| id.contains(w));
         match self {
             Attribute::Toxicity | Attribute::Spam => true,
-            Attribute::SevereToxicity => action == Action::Reject || has(&["threat", "obscene"]),
+            // Severe: what raqib rejects outright, and threats it holds; a weak
+            // threat hint alone is not severe.
+            Attribute::SevereToxicity => {
+                action == Action::Reject || (action == Action::Review && has(&["threat"]))
+            }
             Attribute::IdentityAttack => has(&["hate", "identity", "slur", "racis", "sectarian"]),
             Attribute::Insult => has(&["insult"]),
             Attribute::Profanity => has(&["obscene", "profan"]),
@@ -549,6 +553,73 @@ pub fn truncate_chars(s: &str, max: usize) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    fn verdict(abuse: f32, reasons: Vec<Reason>, decision: Decision) -> VerdictResponse {
+        VerdictResponse {
+            comment_id: None,
+            external_id: None,
+            status: decision.status(),
+            decision,
+            decided_by: crate::moderation::DecidedBy::Policy,
+            language: "en".into(),
+            scores: crate::moderation::Scores { spam: 0.0, abuse },
+            reasons,
+            model_version: "none".into(),
+            rules_version: "test".into(),
+        }
+    }
+
+    fn rule(id: &str, action: Action, weight: Option<f32>, span: (usize, usize)) -> Reason {
+        Reason {
+            code: "rule.keyword".into(),
+            rule_id: Some(id.into()),
+            label: Some(Label::Abuse),
+            action: Some(action),
+            weight,
+            span: Some(crate::moderation::Span {
+                field: Field::Body,
+                start: span.0,
+                end: span.1,
+            }),
+            ..Reason::default()
+        }
+    }
+
+    #[test]
+    fn attributes_follow_the_kind_of_rule_that_matched() {
+        let policy = Policy::default();
+        // "you idiot. go on": an insult that only adds to the score.
+        let v = verdict(
+            0.5,
+            vec![rule("en-insult", Action::Score, Some(0.5), (4, 9))],
+            Decision::Review,
+        );
+        let p = Profile::new(&v, &policy);
+        assert!(p.score(Attribute::Toxicity) > 0.8);
+        assert!(p.score(Attribute::Insult) > 0.8);
+        assert!(p.score(Attribute::Threat) < 0.3);
+        assert!(p.score(Attribute::SevereToxicity) < 0.5);
+        assert_eq!(p.score(Attribute::Spam), 0.0);
+        assert!(p.abuse_decisive() && !p.spam_decisive());
+        let spans = p.span_scores(Attribute::Insult, "you idiot. go on");
+        assert_eq!(spans.len(), 2);
+        assert_eq!((spans[0].0, spans[0].1), (0, 10));
+        assert!(spans[0].2 > 0.8);
+        // The model gave nothing: the clean sentence gets nothing.
+        assert_eq!(spans[1], (11, 16, 0.0));
+
+        // An obscenity rule that rejects is severe and profane.
+        let v = verdict(
+            0.0,
+            vec![rule("en-obscene-strong", Action::Reject, None, (0, 8))],
+            Decision::Reject,
+        );
+        let p = Profile::new(&v, &policy);
+        assert!(p.score(Attribute::SevereToxicity) > 0.95);
+        assert!(p.score(Attribute::Profanity) > 0.95);
+        assert!(p.has_rule_for(Attribute::Profanity));
+        assert!(!p.has_rule_for(Attribute::Threat));
+    }
 
     #[test]
     fn utf16_offsets_count_surrogate_pairs() {
