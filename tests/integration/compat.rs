@@ -547,6 +547,17 @@ async fn perspective_errors_use_googles_envelope(app: TestApp) {
         "INVALID_ARGUMENT",
         Some("LANGUAGE_DETECTION_FAILED"),
     );
+    let huge = "x".repeat(70_000);
+    check(
+        post(
+            analyze_path(&key),
+            bad(json!({"comment": {"text": huge}, "requestedAttributes": {"TOXICITY": {}}})),
+        )
+        .await,
+        400,
+        "INVALID_ARGUMENT",
+        Some("COMMENT_TOO_LONG"),
+    );
     // scoreThreshold leaves the attribute out.
     let (status, v) = analyze(
         &app,
@@ -754,6 +765,14 @@ async fn akismet_wrong_keys_and_malformed_bodies(app: TestApp) {
     )
     .await;
     assert_eq!(res.status, 400);
+    // Over `server.max_body_bytes`.
+    let big = format!(
+        "api_key={}&comment_content={}",
+        app.api_key,
+        "x".repeat(70_000)
+    );
+    let res = akismet(&app, "comment-check", &big).await;
+    assert_eq!((res.status, res.text()), (413, "invalid"));
 }
 
 async fn akismet_submit_calls_become_labels(app: TestApp) {
