@@ -214,6 +214,22 @@ async fn export_labels(
         writeln!(file)?;
         written += 1;
     }
+    // Feedback sent through the compatibility endpoints (Perspective suggestscore,
+    // Akismet submit-spam/ham), in the same format.
+    for l in store.feedback_labels(site, since).await? {
+        let line = serde_json::json!({
+            "id": format!("feedback:{}:{}", l.site_id, l.id),
+            "text": l.text,
+            "lang": l.language,
+            "spam": l.spam.map(|v| v != 0),
+            "abuse": l.abuse.map(|v| v != 0),
+            "label_raw": l.label_raw,
+            "source": format!("{}:{}", l.source, l.site_id),
+        });
+        serde_json::to_writer(&mut file, &line)?;
+        writeln!(file)?;
+        written += 1;
+    }
     file.flush()?;
     eprintln!("wrote {written} labelled comments to {}", out.display());
     store.close().await;

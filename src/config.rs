@@ -44,6 +44,7 @@ pub struct Settings {
     pub webhooks: WebhooksSettings,
     /// Rate limits per scope (see `crate::ratelimit`).
     pub rate_limits: crate::ratelimit::RateLimitSettings,
+    pub compat: CompatSettings,
     /// Policy given to newly created sites.
     pub policy: Policy,
 }
@@ -65,6 +66,7 @@ impl Default for Settings {
             queue: QueueSettings::default(),
             webhooks: WebhooksSettings::default(),
             rate_limits: crate::ratelimit::RateLimitSettings::default(),
+            compat: CompatSettings::default(),
             policy: Policy::default(),
         }
     }
@@ -216,6 +218,32 @@ impl Default for WebhooksSettings {
     }
 }
 
+/// The compatibility endpoints (Perspective, Akismet, Coral, OpenAI).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CompatSettings {
+    /// raqib's externally visible base URL, ending in `/`. It is the `rootUrl` of the
+    /// Perspective discovery document, and Google's client sends every call there, so
+    /// it must be what clients reach, not what raqib binds to.
+    pub root_url: String,
+    /// The site (id or name) for Akismet requests that carry no key at all
+    /// (node-akismet sends none). Empty: such requests are answered `invalid`.
+    pub akismet_default_site: String,
+    /// Host-name suffixes under which the first label of `Host` is an Akismet key
+    /// (`<key>.rest.akismet.com`). A first label starting `rk_` counts under any name.
+    pub akismet_host_suffixes: Vec<String>,
+}
+
+impl Default for CompatSettings {
+    fn default() -> Self {
+        CompatSettings {
+            root_url: "http://127.0.0.1:8080/".into(),
+            akismet_default_site: String::new(),
+            akismet_host_suffixes: vec!["rest.akismet.com".into()],
+        }
+    }
+}
+
 /// A configuration that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -315,6 +343,14 @@ impl Settings {
                 key: "rate_limits",
                 message,
             })?;
+        if !(self.compat.root_url.starts_with("http://")
+            || self.compat.root_url.starts_with("https://"))
+        {
+            return Err(ConfigError::Invalid {
+                key: "compat.root_url",
+                message: "must start with http:// or https://".into(),
+            });
+        }
         self.policy.validate().map_err(|e| ConfigError::Invalid {
             key: "policy",
             message: e.to_string(),

@@ -8,12 +8,15 @@
 //!   type mapped to `application/problem+json` in one place.
 //! - [`app`]: wiring — state, router, background tasks, graceful shutdown.
 //! - [`ratelimit`]: GCRA limits per scope, in process or shared through Redis.
+//! - [`compat`]: drop-in Perspective, Akismet, Coral-phase and OpenAI-moderation
+//!   endpoints over the same service calls as the native API.
 //! - [`webhooks`]: verdict events for the outbox.
 //! - [`config`]: layered, validated settings.
 //! - [`cli`]: the `raqib` command line.
 pub mod app;
 pub mod auth;
 pub mod cli;
+pub mod compat;
 pub mod config;
 pub mod http;
 pub mod moderation;

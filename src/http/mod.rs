@@ -118,6 +118,8 @@ pub fn router(state: AppState) -> Router {
     let api = Arc::new(api);
     let max_body = state.settings().server.max_body_bytes;
     routes
+        // Drop-in protocol endpoints: outside the OpenAPI document, inside every layer.
+        .merge(crate::compat::router())
         .route(
             "/openapi.json",
             axum::routing::get(move || {

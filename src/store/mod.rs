@@ -9,6 +9,7 @@
 //! Timestamps are Unix milliseconds passed in by the caller, so tests can inject time.
 
 mod comments;
+mod compat;
 mod models;
 mod outbox;
 mod postgres;
@@ -19,6 +20,7 @@ mod sqlite;
 mod users;
 
 pub use comments::{CommentRow, NewComment, StoredVerdict};
+pub use compat::{CompatSite, FeedbackLabelRow, NewFeedbackLabel};
 pub use models::ModelRow;
 pub use outbox::{ClaimedEvent, DeliveryFilter, DeliveryRow, DeliveryState};
 pub use queue::{

@@ -15,6 +15,8 @@ mod helpers;
 mod api;
 /// The `raqib` binary: serve bootstrap, site management, graceful shutdown.
 mod cli;
+/// Drop-in Perspective, Akismet, Coral-phase and OpenAI endpoints: captured client requests replayed.
+mod compat;
 /// Concurrent submissions: every acknowledged comment stored exactly once.
 mod durability;
 /// Problem documents for every kind of bad input; the service keeps serving.
