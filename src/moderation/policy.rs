@@ -159,7 +159,14 @@ impl Policy {
     ) -> Verdict {
         let mut reasons: Vec<Reason> = matches.iter().map(rule_reason).collect();
         let mut scores = model_scores;
+        // A `score` rule counts once per comment, however often it matches: a weak
+        // word repeated must not add up to a rejection.
+        let mut counted: Vec<&str> = Vec::new();
         for m in matches.iter().filter(|m| m.action == Action::Score) {
+            if counted.contains(&m.rule_id.as_str()) {
+                continue;
+            }
+            counted.push(&m.rule_id);
             let s = match m.label {
                 Label::Spam => &mut scores.spam,
                 Label::Abuse => &mut scores.abuse,
@@ -341,6 +348,13 @@ mod tests {
         }
     }
 
+    fn scored(id: &str, label: Label, weight: f32) -> RuleMatch {
+        RuleMatch {
+            rule_id: id.into(),
+            ..m(Action::Score, label, weight)
+        }
+    }
+
     fn trusted() -> AuthorHistory {
         AuthorHistory {
             approved: 10,
@@ -396,7 +410,8 @@ mod tests {
             ("reject beats allow", &auto, vec![m(Action::Allow, Label::Abuse, 0.0), m(Action::Reject, Label::Abuse, 0.0)], s(0.0, 0.0), regular(), Decision::Reject, DecidedBy::Rule, &["rule.keyword"]),
             ("review rule holds", &auto, vec![m(Action::Review, Label::Abuse, 0.0)], s(0.0, 0.0), regular(), Decision::Review, DecidedBy::Rule, &["rule.keyword"]),
             ("review rule does not soften a reject", &auto, vec![m(Action::Review, Label::Abuse, 0.0)], s(0.0, 0.95), regular(), Decision::Reject, DecidedBy::Policy, &["model.abuse"]),
-            ("score rules add up", &auto, vec![m(Action::Score, Label::Spam, 0.3), m(Action::Score, Label::Spam, 0.3)], s(0.0, 0.0), regular(), Decision::Review, DecidedBy::Policy, &["model.spam"]),
+            ("score rules add up", &auto, vec![m(Action::Score, Label::Spam, 0.3), scored("other", Label::Spam, 0.3)], s(0.0, 0.0), regular(), Decision::Review, DecidedBy::Policy, &["model.spam"]),
+            ("a score rule counts once", &auto, vec![m(Action::Score, Label::Spam, 0.3), m(Action::Score, Label::Spam, 0.3)], s(0.0, 0.0), regular(), Decision::Approve, DecidedBy::Policy, &[]),
             ("trusted author gets slack", &auto, vec![], s(0.55, 0.0), trusted(), Decision::Approve, DecidedBy::Policy, &["policy.trusted_author"]),
             ("recent rejections tighten", &auto, vec![], s(0.4, 0.0), recent_offender(), Decision::Review, DecidedBy::Policy, &["policy.recent_rejections", "model.spam"]),
             ("premoderate holds clean", &pre, vec![], s(0.0, 0.0), regular(), Decision::Review, DecidedBy::Policy, &["policy.mode"]),
