@@ -777,3 +777,141 @@ async fn stats_and_export_reflect_decisions(app: TestApp) {
     );
     assert!(ham["text"].as_str().unwrap().starts_with("comment number"));
 }
+
+/// Moderator decisions → `raqib export-labels` → `raqib train` → `raqib eval`: the
+/// learning loop closes through the CLI.
+#[cfg(feature = "train")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exported_labels_train_a_model() {
+    // No rules and no model: every comment waits for the moderators.
+    let app = TestApp::spawn_with(crate::helpers::Backend::Sqlite, "labels_round_trip", |s| {
+        s.model_path = std::path::PathBuf::new();
+        s.rules_paths = Vec::new();
+    })
+    .await
+    .unwrap();
+    let admin = app.user_token("admin", &[]).await;
+    premoderate(&app, &admin).await;
+    let clean = [
+        "thanks for the report on the budget",
+        "شكرا على التقرير المفيد",
+        "good point about the new bridge",
+        "مقال جميل عن الاقتصاد",
+    ];
+    let spam = [
+        "earn money from home call 0501234567",
+        "اربح المال من البيت واتساب 0551234567",
+        "cheap followers visit bit.ly/x",
+        "شركة نقل عفش اتصل الان",
+    ];
+    let abuse = [
+        "you are a stupid idiot",
+        "انت حمار وغبي",
+        "shut up you moron",
+        "اسكت يا جاهل يا حقير",
+    ];
+    let mut decisions = Vec::new();
+    let mut items = Vec::new();
+    for i in 0..300usize {
+        let (text, decision, reason) = match i % 3 {
+            0 => (clean[i % 4], "approve", None),
+            1 => (spam[i % 4], "reject", Some("spam")),
+            _ => (abuse[i % 4], "reject", Some("abuse")),
+        };
+        items.push(json!({"external_id": format!("lr-{i}"), "thread": {"id": "t"}, "author": {"id": format!("a{i}")}, "body": format!("{text} {i}")}));
+        decisions.push((decision, reason));
+    }
+    let mut ids = Vec::new();
+    for chunk in items.chunks(100) {
+        let (status, v) = app
+            .post_json("/v1/comments/batch", &json!({"comments": chunk}))
+            .await;
+        assert_eq!(status, 200);
+        ids.extend(
+            v["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["comment_id"].as_str().unwrap().to_string()),
+        );
+    }
+    let m = app
+        .user_token("moderator", std::slice::from_ref(&app.site_id))
+        .await;
+    let all: Vec<Value> = ids
+        .iter()
+        .zip(&decisions)
+        .map(|(id, (d, r))| json!({"comment_id": id, "decision": d, "reason_code": r}))
+        .collect();
+    for chunk in all.chunks(200) {
+        let (status, v) = app
+            .call(
+                Method::POST,
+                &m,
+                "/v1/decisions",
+                Some(&json!({"decisions": chunk})),
+            )
+            .await;
+        assert_eq!(status, 200, "{v}");
+        let failed = v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["ok"] != true)
+            .count();
+        assert_eq!(failed, 0, "every decision applies");
+    }
+
+    let dir = &app.settings.data_dir;
+    let labels = dir.join("labels.jsonl");
+    let model = dir.join("from-moderators.bin");
+    let raqib = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_raqib"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("RAQIB_DATABASE_URL", app.settings.database_url())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    raqib(&["export-labels", "--out", labels.to_str().unwrap()]);
+    assert_eq!(
+        std::fs::read_to_string(&labels).unwrap().lines().count(),
+        300
+    );
+    raqib(&[
+        "train",
+        "--data",
+        labels.to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+        "--trained-at",
+        "2026-01-01",
+    ]);
+    let report: Value = serde_json::from_str(&raqib(&[
+        "eval",
+        "--data",
+        labels.to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+    ]))
+    .unwrap();
+    let source = format!("moderation:{}", app.site_id);
+    let rows = report["results"].as_array().unwrap();
+    for head in ["spam", "abuse"] {
+        let row = rows
+            .iter()
+            .find(|r| r["head"] == head && r["dataset"] == source.as_str())
+            .unwrap_or_else(|| panic!("no {head} row: {report}"));
+        assert!(row["n"].as_u64().unwrap() > 0);
+        assert!(
+            row["roc_auc"].as_f64().unwrap() > 0.9,
+            "a model trained on the moderators' labels separates them: {row}"
+        );
+    }
+}
