@@ -10,22 +10,6 @@ both_backends!(
     another_instance_picks_up_rule_changes,
 );
 
-async fn send(
-    app: &TestApp,
-    method: reqwest::Method,
-    token: &str,
-    path: &str,
-    body: Option<&Value>,
-) -> (u16, Value) {
-    let mut req = app.client.request(method, app.url(path)).bearer_auth(token);
-    if let Some(b) = body {
-        req = req.json(b);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
 fn melon_rule(action: &str) -> Value {
     json!({"id": "no-melons", "kind": "keyword", "lang": "ar", "terms": ["بطيخ"], "label": "abuse", "action": action})
 }
@@ -38,24 +22,24 @@ async fn admin_rule_crud_changes_verdicts(app: TestApp) {
     let (_, before) = app.submit(&comment("r-0", "أكلت البطيخ اليوم")).await;
     assert_eq!(before["status"], "approved", "{before}");
 
-    let (status, created) = send(
-        &app,
-        post.clone(),
-        &admin,
-        &format!("/v1/admin/rules?site={site}"),
-        Some(&melon_rule("reject")),
-    )
-    .await;
+    let (status, created) = app
+        .call(
+            post.clone(),
+            &admin,
+            &format!("/v1/admin/rules?site={site}"),
+            Some(&melon_rule("reject")),
+        )
+        .await;
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["rule"]["id"], "no-melons");
-    let (status, _) = send(
-        &app,
-        post.clone(),
-        &admin,
-        &format!("/v1/admin/rules?site={site}"),
-        Some(&melon_rule("reject")),
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            post.clone(),
+            &admin,
+            &format!("/v1/admin/rules?site={site}"),
+            Some(&melon_rule("reject")),
+        )
+        .await;
     assert_eq!(status, 409);
 
     // Clitics and diacritics do not hide the word; the span points at the original.
@@ -86,70 +70,70 @@ async fn admin_rule_crud_changes_verdicts(app: TestApp) {
     );
     assert_eq!(reason["span"]["field"], "body");
 
-    let (status, list) = send(
-        &app,
-        reqwest::Method::GET,
-        &admin,
-        &format!("/v1/admin/rules?site={site}"),
-        None,
-    )
-    .await;
+    let (status, list) = app
+        .call(
+            reqwest::Method::GET,
+            &admin,
+            &format!("/v1/admin/rules?site={site}"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(list["rules"].as_array().unwrap().len(), 1);
     assert!(!list["shipped"].as_array().unwrap().is_empty());
 
-    let (status, updated) = send(
-        &app,
-        reqwest::Method::PUT,
-        &admin,
-        &format!("/v1/admin/rules/no-melons?site={site}"),
-        Some(&melon_rule("review")),
-    )
-    .await;
+    let (status, updated) = app
+        .call(
+            reqwest::Method::PUT,
+            &admin,
+            &format!("/v1/admin/rules/no-melons?site={site}"),
+            Some(&melon_rule("review")),
+        )
+        .await;
     assert_eq!(status, 200, "{updated}");
     let (_, v) = app.submit(&comment("r-2", "بطيخ")).await;
     assert_eq!(v["status"], "pending", "{v}");
 
-    let (status, _) = send(
-        &app,
-        reqwest::Method::DELETE,
-        &admin,
-        &format!("/v1/admin/rules/no-melons?site={site}"),
-        None,
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            reqwest::Method::DELETE,
+            &admin,
+            &format!("/v1/admin/rules/no-melons?site={site}"),
+            None,
+        )
+        .await;
     assert_eq!(status, 204);
-    let (status, _) = send(
-        &app,
-        reqwest::Method::GET,
-        &admin,
-        &format!("/v1/admin/rules/no-melons?site={site}"),
-        None,
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            reqwest::Method::GET,
+            &admin,
+            &format!("/v1/admin/rules/no-melons?site={site}"),
+            None,
+        )
+        .await;
     assert_eq!(status, 404);
     let (_, v) = app.submit(&comment("r-3", "بطيخ")).await;
     assert_eq!(v["status"], "approved", "{v}");
 
     // A site rule with a shipped rule's id replaces it for that site only.
-    let (_, list) = send(
-        &app,
-        reqwest::Method::GET,
-        &admin,
-        &format!("/v1/admin/rules?site={site}"),
-        None,
-    )
-    .await;
+    let (_, list) = app
+        .call(
+            reqwest::Method::GET,
+            &admin,
+            &format!("/v1/admin/rules?site={site}"),
+            None,
+        )
+        .await;
     let shipped_id = list["shipped"][0].as_str().unwrap().to_string();
     let disable = json!({"id": shipped_id, "kind": "keyword", "terms": ["zzzz"], "label": "spam", "action": "review", "enabled": false});
-    let (status, created) = send(
-        &app,
-        post,
-        &admin,
-        &format!("/v1/admin/rules?site={site}"),
-        Some(&disable),
-    )
-    .await;
+    let (status, created) = app
+        .call(
+            post,
+            &admin,
+            &format!("/v1/admin/rules?site={site}"),
+            Some(&disable),
+        )
+        .await;
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["overrides_shipped"], true);
 }
@@ -162,7 +146,9 @@ async fn malformed_rules_are_refused_with_the_rule_id(app: TestApp) {
         json!({"id": "empty-terms", "kind": "keyword", "terms": [], "label": "spam", "action": "review"}),
     ];
     for rule in bad {
-        let (status, p) = send(&app, reqwest::Method::POST, &admin, &path, Some(&rule)).await;
+        let (status, p) = app
+            .call(reqwest::Method::POST, &admin, &path, Some(&rule))
+            .await;
         assert_eq!(status, 422, "{rule}: {p}");
         assert!(
             p["detail"]
@@ -173,41 +159,36 @@ async fn malformed_rules_are_refused_with_the_rule_id(app: TestApp) {
         );
     }
     let unknown_kind = json!({"id": "k", "kind": "telepathy", "terms": ["x"], "label": "spam", "action": "review"});
-    let (status, p) = send(
-        &app,
-        reqwest::Method::POST,
-        &admin,
-        &path,
-        Some(&unknown_kind),
-    )
-    .await;
+    let (status, p) = app
+        .call(reqwest::Method::POST, &admin, &path, Some(&unknown_kind))
+        .await;
     assert_eq!(status, 422, "{p}");
     assert_eq!(p["field"], "kind");
     // Nothing was saved and the shipped rules still work.
-    let (_, list) = send(&app, reqwest::Method::GET, &admin, &path, None).await;
+    let (_, list) = app.call(reqwest::Method::GET, &admin, &path, None).await;
     assert!(list["rules"].as_array().unwrap().is_empty());
 }
 
 async fn rules_are_scoped_to_their_site_and_to_admins(app: TestApp) {
     let admin = app.user_token("admin", &[]).await;
     let (other_site, _) = app.other_site().await;
-    let (status, _) = send(
-        &app,
-        reqwest::Method::POST,
-        &admin,
-        &format!("/v1/admin/rules?site={other_site}"),
-        Some(&melon_rule("reject")),
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            reqwest::Method::POST,
+            &admin,
+            &format!("/v1/admin/rules?site={other_site}"),
+            Some(&melon_rule("reject")),
+        )
+        .await;
     assert_eq!(status, 201);
-    let (status, _) = send(
-        &app,
-        reqwest::Method::GET,
-        &admin,
-        &format!("/v1/admin/rules/no-melons?site={}", app.site_id),
-        None,
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            reqwest::Method::GET,
+            &admin,
+            &format!("/v1/admin/rules/no-melons?site={}", app.site_id),
+            None,
+        )
+        .await;
     assert_eq!(status, 404, "another site's rule is not found");
     let (_, v) = app.submit(&comment("s-1", "بطيخ")).await;
     assert_eq!(
@@ -218,56 +199,56 @@ async fn rules_are_scoped_to_their_site_and_to_admins(app: TestApp) {
     let moderator = app
         .user_token("moderator", std::slice::from_ref(&app.site_id))
         .await;
-    let (status, p) = send(
-        &app,
-        reqwest::Method::GET,
-        &moderator,
-        &format!("/v1/admin/rules?site={}", app.site_id),
-        None,
-    )
-    .await;
+    let (status, p) = app
+        .call(
+            reqwest::Method::GET,
+            &moderator,
+            &format!("/v1/admin/rules?site={}", app.site_id),
+            None,
+        )
+        .await;
     assert_eq!(status, 403, "{p}");
     assert_eq!(p["code"], "forbidden");
-    let (status, _) = send(
-        &app,
-        reqwest::Method::GET,
-        "rt_bogus",
-        &format!("/v1/admin/rules?site={}", app.site_id),
-        None,
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            reqwest::Method::GET,
+            "rt_bogus",
+            &format!("/v1/admin/rules?site={}", app.site_id),
+            None,
+        )
+        .await;
     assert_eq!(status, 401);
     // A site API key is not an admin token.
-    let (status, _) = send(
-        &app,
-        reqwest::Method::GET,
-        &app.api_key,
-        &format!("/v1/admin/rules?site={}", app.site_id),
-        None,
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            reqwest::Method::GET,
+            &app.api_key,
+            &format!("/v1/admin/rules?site={}", app.site_id),
+            None,
+        )
+        .await;
     assert_eq!(status, 401);
-    let (status, _) = send(
-        &app,
-        reqwest::Method::GET,
-        &admin,
-        "/v1/admin/rules?site=no-such-site",
-        None,
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            reqwest::Method::GET,
+            &admin,
+            "/v1/admin/rules?site=no-such-site",
+            None,
+        )
+        .await;
     assert_eq!(status, 404);
 }
 
 async fn test_and_backtest_show_a_rule_before_saving(app: TestApp) {
     let admin = app.user_token("admin", &[]).await;
-    let (status, t) = send(
-        &app,
-        reqwest::Method::POST,
-        &admin,
-        "/v1/admin/rules/test",
-        Some(&json!({"text": "🍉 والبطيخ 🍉", "rule": melon_rule("reject")})),
-    )
-    .await;
+    let (status, t) = app
+        .call(
+            reqwest::Method::POST,
+            &admin,
+            "/v1/admin/rules/test",
+            Some(&json!({"text": "🍉 والبطيخ 🍉", "rule": melon_rule("reject")})),
+        )
+        .await;
     assert_eq!(status, 200, "{t}");
     let m = &t["matches"][0];
     assert_eq!(m["rule_id"], "no-melons");
@@ -283,28 +264,28 @@ async fn test_and_backtest_show_a_rule_before_saving(app: TestApp) {
     {
         app.submit(&comment(&format!("b-{i}"), body)).await;
     }
-    let (status, b) = send(
-        &app,
-        reqwest::Method::POST,
-        &admin,
-        "/v1/admin/rules/backtest",
-        Some(&json!({"site": app.site_id, "rule": melon_rule("reject"), "limit": 100})),
-    )
-    .await;
+    let (status, b) = app
+        .call(
+            reqwest::Method::POST,
+            &admin,
+            "/v1/admin/rules/backtest",
+            Some(&json!({"site": app.site_id, "rule": melon_rule("reject"), "limit": 100})),
+        )
+        .await;
     assert_eq!(status, 200, "{b}");
     assert_eq!(b["scanned"], 4);
     assert_eq!(b["matched"], 2);
     assert_eq!(b["matched_by_status"]["approved"], 2);
     assert_eq!(b["hits"].as_array().unwrap().len(), 2);
     // Backtesting saved nothing.
-    let (_, list) = send(
-        &app,
-        reqwest::Method::GET,
-        &admin,
-        &format!("/v1/admin/rules?site={}", app.site_id),
-        None,
-    )
-    .await;
+    let (_, list) = app
+        .call(
+            reqwest::Method::GET,
+            &admin,
+            &format!("/v1/admin/rules?site={}", app.site_id),
+            None,
+        )
+        .await;
     assert!(list["rules"].as_array().unwrap().is_empty());
 }
 
@@ -335,14 +316,14 @@ async fn another_instance_picks_up_rule_changes(app: TestApp) {
 
 async fn another_instance_picks_up_rule_changes_on(app: &TestApp, other: &TestApp) {
     let admin = app.user_token("admin", &[]).await;
-    let (status, _) = send(
-        app,
-        reqwest::Method::POST,
-        &admin,
-        &format!("/v1/admin/rules?site={}", app.site_id),
-        Some(&melon_rule("reject")),
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            reqwest::Method::POST,
+            &admin,
+            &format!("/v1/admin/rules?site={}", app.site_id),
+            Some(&melon_rule("reject")),
+        )
+        .await;
     assert_eq!(status, 201);
     let started = Instant::now();
     let mut body = comment("x", "بطيخ");
