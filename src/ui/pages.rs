@@ -99,6 +99,7 @@ pub(crate) struct Queue {
     pub(crate) session: Option<SessionView>,
     pub(crate) sites: Vec<Choice>,
     pub(crate) languages: Vec<Choice>,
+    pub(crate) ages: Vec<Choice>,
     pub(crate) orders: Vec<Choice>,
     pub(crate) reason: String,
     pub(crate) notice: Option<&'static str>,

@@ -34,6 +34,8 @@ pub(crate) struct QueueParams {
     #[serde(default)]
     reason: String,
     #[serde(default)]
+    older_than: String,
+    #[serde(default)]
     order: String,
     #[serde(default)]
     notice: String,
@@ -47,6 +49,7 @@ impl QueueParams {
             ("site", &self.site),
             ("language", &self.language),
             ("reason", &self.reason),
+            ("older_than", &self.older_than),
             ("order", &self.order),
         ] {
             if !v.is_empty() {
@@ -68,6 +71,10 @@ fn encode(v: &str) -> String {
         })
         .collect()
 }
+
+/// The age filter's choices and their length in milliseconds; a select rather than
+/// free text, so there is nothing to validate.
+const AGES: [(&str, i64); 3] = [("15m", 900_000), ("1h", 3_600_000), ("1d", 86_400_000)];
 
 fn non_empty(s: &str) -> Option<String> {
     let s = s.trim();
@@ -117,7 +124,10 @@ async fn load(
         site: non_empty(&p.site),
         language: non_empty(&p.language),
         reason: non_empty(&p.reason),
-        created_before: None,
+        created_before: AGES
+            .iter()
+            .find(|(value, _)| *value == p.older_than)
+            .map(|(_, ms)| state.now() - ms),
         order,
         limit: PAGE_SIZE,
         after: None,
@@ -150,6 +160,13 @@ async fn load(
             choice("ar", t.arabic, &p.language),
             choice("en", t.english, &p.language),
         ],
+        ages: std::iter::once(choice("", t.ages[0], &p.older_than))
+            .chain(
+                AGES.iter()
+                    .zip(&t.ages[1..])
+                    .map(|((value, _), label)| choice(value, label, &p.older_than)),
+            )
+            .collect(),
         orders: vec![
             choice("oldest", t.oldest, &p.order),
             choice("risk", t.risk, &p.order),

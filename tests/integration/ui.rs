@@ -18,6 +18,9 @@ both_backends!(
     a_fetch_decision_answers_json,
     language_switch_lays_the_page_out_right_to_left,
     logout_ends_the_session,
+    sessions_expire_and_die_with_their_user,
+    cookies_are_secure_behind_https_and_controls_are_labelled,
+    filters_narrow_the_queue,
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -532,4 +535,104 @@ async fn logout_ends_the_session(app: TestApp) {
     let res = ui.get("/ui/queue").await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()[LOCATION], "/ui/login");
+}
+
+async fn sessions_expire_and_die_with_their_user(app: TestApp) {
+    let email = user_with_password(&app, "moderator", std::slice::from_ref(&app.site_id)).await;
+    let ui = Ui::login(&app, &email).await;
+    ui.page("/ui/queue").await;
+    // A working day later the login form comes back.
+    app.state.advance_clock(12 * 3_600_000 + 1_000);
+    let res = ui.get("/ui/queue").await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()[LOCATION], "/ui/login");
+    // Disabling a user ends their open sessions at once.
+    let ui = Ui::login(&app, &email).await;
+    ui.page("/ui/queue").await;
+    let admin = app.user_token("admin", &[]).await;
+    let (status, users) = app.call(Method::GET, &admin, "/v1/admin/users", None).await;
+    assert_eq!(status, 200, "{users}");
+    let list = users.as_array().unwrap();
+    let id = list.iter().find(|u| u["email"] == email.as_str()).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, _) = app
+        .call(
+            Method::DELETE,
+            &admin,
+            &format!("/v1/admin/users/{id}"),
+            None,
+        )
+        .await;
+    assert!((200..300).contains(&status), "{status}");
+    let res = ui.get("/ui/queue").await;
+    assert_eq!(res.status(), 303);
+}
+
+async fn cookies_are_secure_behind_https_and_controls_are_labelled(app: TestApp) {
+    let client = browser();
+    let res = client
+        .get(app.url("/ui/login"))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    let raw = res.headers()[SET_COOKIE].to_str().unwrap().to_string();
+    assert!(raw.contains("; Secure"), "{raw}");
+    let res = client.get(app.url("/ui/login")).send().await.unwrap();
+    let raw = res.headers()[SET_COOKIE].to_str().unwrap().to_string();
+    assert!(
+        !raw.contains("Secure"),
+        "plain HTTP cannot keep a Secure cookie: {raw}"
+    );
+    premoderate(&app, &app.site_id).await;
+    pending(&app, &app.api_key, "l1", "label me").await;
+    let email = user_with_password(&app, "moderator", std::slice::from_ref(&app.site_id)).await;
+    let html = Ui::login(&app, &email).await.page("/ui/queue").await;
+    // Every select and text input has a label pointing at it.
+    let mut checked = 0;
+    for tag in ["<select id=\"", "<input id=\""] {
+        for part in html.split(tag).skip(1) {
+            let id = part.split('"').next().unwrap();
+            assert!(
+                html.contains(&format!("<label for=\"{id}\">")),
+                "no label for #{id}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5, "{checked}");
+    assert!(html.contains("name=\"viewport\""));
+}
+
+async fn filters_narrow_the_queue(app: TestApp) {
+    premoderate(&app, &app.site_id).await;
+    pending(
+        &app,
+        &app.api_key,
+        "en1",
+        "an english remark about the budget",
+    )
+    .await;
+    pending(&app, &app.api_key, "ar1", "تعليق عربي عن الميزانية").await;
+    let email = user_with_password(&app, "moderator", std::slice::from_ref(&app.site_id)).await;
+    let ui = Ui::login(&app, &email).await;
+    let html = ui.page("/ui/queue?language=ar").await;
+    assert!(html.contains("تعليق عربي عن الميزانية"));
+    assert!(!html.contains("an english remark"));
+    assert!(html.contains("<option value=\"ar\" selected>"));
+    let html = ui
+        .page("/ui/queue?reason=policy.mode&order=uncertain")
+        .await;
+    assert!(html.contains("an english remark") && html.contains("تعليق عربي"));
+    let html = ui.page("/ui/queue?reason=no.such.reason").await;
+    assert!(!html.contains("an english remark"));
+    // Age: nothing has waited an hour yet; two hours later both have.
+    let html = ui.page("/ui/queue?older_than=1h").await;
+    assert!(!html.contains("an english remark"));
+    assert!(html.contains("<option value=\"1h\" selected>"));
+    app.state.advance_clock(2 * 3_600_000);
+    let html = ui.page("/ui/queue?older_than=1h").await;
+    assert!(html.contains("an english remark") && html.contains("تعليق عربي"));
 }
