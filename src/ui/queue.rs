@@ -142,9 +142,10 @@ async fn load(
         .into_iter()
         .filter(|s| user.can_see_site(&s.id))
         .collect();
+    let now = state.now();
     let cards = rows
         .iter()
-        .filter_map(|r| card(r, &reports, &sites, session))
+        .filter_map(|r| card(r, &reports, &sites, session, now))
         .collect();
     let mut site_choices = vec![choice("", t.any, &p.site)];
     site_choices.extend(sites.iter().map(|s| choice(&s.id, &s.name, &p.site)));
@@ -224,7 +225,13 @@ fn thresholds(site: Option<&SiteRow>, language: &str, reasons: &[Reason]) -> Hea
 
 /// One card; `None` (logged) when the stored verdict cannot be read, so one corrupt
 /// row does not take the whole queue down.
-fn card(r: &QueueRow, reports: &[ReportRow], sites: &[SiteRow], session: &Session) -> Option<Card> {
+fn card(
+    r: &QueueRow,
+    reports: &[ReportRow],
+    sites: &[SiteRow],
+    session: &Session,
+    now: i64,
+) -> Option<Card> {
     let t = session.texts();
     let c = &r.comment;
     let verdict = match VerdictResponse::from_row(c) {
@@ -236,7 +243,6 @@ fn card(r: &QueueRow, reports: &[ReportRow], sites: &[SiteRow], session: &Sessio
     };
     let site = sites.iter().find(|s| s.id == c.site_id);
     let th = thresholds(site, &c.language, &verdict.reasons);
-    let now = crate::store::now_ms();
     Some(Card {
         id: c.id.clone(),
         site: site.map_or_else(|| c.site_id.clone(), |s| s.name.clone()),

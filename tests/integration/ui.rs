@@ -21,6 +21,7 @@ both_backends!(
     sessions_expire_and_die_with_their_user,
     cookies_are_secure_behind_https_and_controls_are_labelled,
     filters_narrow_the_queue,
+    a_comment_leased_to_another_moderator_says_so,
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -635,4 +636,44 @@ async fn filters_narrow_the_queue(app: TestApp) {
     app.state.advance_clock(2 * 3_600_000);
     let html = ui.page("/ui/queue?older_than=1h").await;
     assert!(html.contains("an english remark") && html.contains("تعليق عربي"));
+}
+
+async fn a_comment_leased_to_another_moderator_says_so(app: TestApp) {
+    premoderate(&app, &app.site_id).await;
+    let (id, _) = pending(&app, &app.api_key, "lease1", "who has this one").await;
+    let other = app
+        .user_token("moderator", std::slice::from_ref(&app.site_id))
+        .await;
+    let (status, v) = app
+        .call(
+            Method::POST,
+            &other,
+            "/v1/queue/claim",
+            Some(&json!({"limit": 5})),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let email = user_with_password(&app, "moderator", std::slice::from_ref(&app.site_id)).await;
+    let ui = Ui::login(&app, &email).await;
+    let html = ui.page("/ui/queue").await;
+    assert!(html.contains("Another moderator is looking at this comment."));
+    // Deciding it anyway is a conflict, not a silent override.
+    let csrf = csrf_of(&html);
+    let res = ui
+        .post(
+            &format!("/ui/comments/{id}/decision"),
+            &[("decision", "approve"), ("csrf", &csrf)],
+        )
+        .await;
+    assert!(
+        res.headers()[LOCATION]
+            .to_str()
+            .unwrap()
+            .ends_with("notice=conflict")
+    );
+    assert_eq!(status_of(&app, &id).await, "pending");
+    // Once the lease runs out the flag is gone.
+    app.state.advance_clock(3_600_000);
+    let html = ui.page("/ui/queue").await;
+    assert!(!html.contains("Another moderator is looking at this comment."));
 }
