@@ -6,6 +6,8 @@
 //!   change, with its audit entry and outbox event.
 //! - [`http`]: the axum API — thin handlers over the core and the store, one error
 //!   type mapped to `application/problem+json` in one place.
+//! - [`ui`]: the moderators' web pages — server-rendered askama templates over the
+//!   same store calls as the API, with session cookies and CSRF tokens.
 //! - [`app`]: wiring — state, router, background tasks, graceful shutdown.
 //! - [`ratelimit`]: GCRA limits per scope, in process or shared through Redis.
 //! - [`compat`]: drop-in Perspective, Akismet, Coral-phase and OpenAI-moderation
@@ -26,4 +28,5 @@ pub mod reload;
 pub mod service;
 pub mod store;
 pub mod telemetry;
+pub mod ui;
 pub mod webhooks;

@@ -120,6 +120,8 @@ pub fn router(state: AppState) -> Router {
     routes
         // Drop-in protocol endpoints: outside the OpenAPI document, inside every layer.
         .merge(crate::compat::router())
+        // The moderators' web pages: HTML, session cookies, outside the OpenAPI document.
+        .merge(crate::ui::router())
         .route(
             "/openapi.json",
             axum::routing::get(move || {

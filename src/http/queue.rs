@@ -369,7 +369,8 @@ impl From<DecisionError> for ApiError {
     }
 }
 
-async fn apply_decision(
+/// Validate and apply one moderator decision; shared with the web UI's decision form.
+pub(crate) async fn apply_decision(
     state: &AppState,
     user: &UserAuth,
     id: &str,

@@ -31,5 +31,7 @@ mod queue;
 mod ratelimit;
 /// Admin rules API: CRUD, validation, test, backtest, scoping, hot reload.
 mod rules;
+/// The moderators' web UI: login, CSRF, queue page, decisions, language.
+mod ui;
 /// Verdict delivery: signed webhooks, retries, ordering, takeover, SSRF, pull feed.
 mod webhooks;
