@@ -6,7 +6,8 @@ use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{AdminToken, ApiJson};
 use crate::app::AppState;
 use crate::app::merge_rule_defs;
-use crate::moderation::rules::{RuleDef, RuleMatch, RuleSet};
+use crate::moderation::policy::rule_reason;
+use crate::moderation::rules::{RuleDef, RuleSet};
 use crate::moderation::{CommentInput, Engine, Reason, prepare_fields};
 use crate::store::RuleRow;
 use axum::Json;
@@ -235,19 +236,6 @@ pub struct RuleTestResponse {
     pub matches: Vec<Reason>,
 }
 
-fn reason(m: &RuleMatch) -> Reason {
-    Reason {
-        code: format!("rule.{}", m.kind),
-        rule_id: Some(m.rule_id.clone()),
-        label: Some(m.label),
-        action: Some(m.action),
-        weight: (m.action == crate::moderation::Action::Score).then_some(m.weight),
-        matched: Some(m.matched.clone()),
-        span: m.span,
-        ..Reason::default()
-    }
-}
-
 /// Which rules match a text, with spans into it.
 #[utoipa::path(post, path = "/v1/admin/rules/test", tag = "admin", request_body = RuleTestRequest,
     responses((status = 200, body = RuleTestResponse), (status = 422, body = Problem)), security(("user_token" = [])))]
@@ -285,7 +273,7 @@ pub async fn test_rules(
         .evaluate(&fields, &input)
         .iter()
         .filter(|m| only.is_none_or(|id| m.rule_id == id))
-        .map(reason)
+        .map(rule_reason)
         .collect();
     let version = match &req.site {
         Some(site) => state.engines().for_site(site).rules_version(),
@@ -371,7 +359,7 @@ pub async fn backtest_rule(
             .evaluate(&fields, &input)
             .iter()
             .filter(|m| m.rule_id == req.rule.id)
-            .map(reason)
+            .map(rule_reason)
             .collect();
         if !matches.is_empty() {
             response.matched += 1;

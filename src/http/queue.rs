@@ -51,7 +51,7 @@ fn parse_age(s: &str) -> Option<i64> {
 }
 
 /// RFC 3339 or Unix milliseconds → Unix milliseconds.
-fn parse_time(s: &str) -> Option<i64> {
+pub(crate) fn parse_time(s: &str) -> Option<i64> {
     if let Ok(ms) = s.parse::<i64>() {
         return Some(ms);
     }

@@ -305,14 +305,7 @@ pub async fn stats(
 ) -> ApiResult<Json<Stats>> {
     let now = state.now();
     let since = match q.since.as_deref() {
-        Some(s) => s
-            .parse::<i64>()
-            .ok()
-            .or_else(|| {
-                time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-                    .ok()
-                    .and_then(|t| i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok())
-            })
+        Some(s) => super::queue::parse_time(s)
             .ok_or_else(|| ApiError::validation("since", "RFC 3339 or Unix ms"))?,
         None => now - 30 * 86_400_000,
     };

@@ -318,7 +318,8 @@ fn mode_reason(mode: Mode) -> Reason {
     }
 }
 
-fn rule_reason(m: &RuleMatch) -> Reason {
+/// The reason a rule match contributes to a verdict (also shown by rule tests).
+pub fn rule_reason(m: &RuleMatch) -> Reason {
     Reason {
         code: format!("rule.{}", m.kind),
         rule_id: Some(m.rule_id.clone()),

@@ -338,23 +338,23 @@ impl Store {
     }
 
     /// Like [`Store::get_comment`] by external id, but read from the writer so it sees
-    /// a row committed an instant ago by a concurrent duplicate submit.
+    /// a row committed an instant ago by a concurrent duplicate submit. On PostgreSQL
+    /// both use the one pool, so this is the same query.
     pub async fn get_comment_by_external_fresh(
         &self,
         site_id: &str,
         external_id: &str,
     ) -> Result<CommentRow> {
-        let sql = format!(
-            "SELECT {COMMENT_COLUMNS} FROM comments WHERE site_id = $1 AND external_id = $2"
-        );
-        let row = dispatch!(self, write, |pool| {
-            sqlx::query_as::<_, CommentRow>(sqlx::AssertSqlSafe(sql))
-                .bind(site_id)
-                .bind(external_id)
-                .fetch_optional(pool)
-                .await?
-        });
-        row.ok_or(StoreError::NotFound)
+        match self {
+            Store::Sqlite { write, .. } => {
+                let writer = Store::Sqlite {
+                    read: write.clone(),
+                    write: write.clone(),
+                };
+                writer.get_comment(site_id, external_id, true).await
+            }
+            Store::Postgres(_) => self.get_comment(site_id, external_id, true).await,
+        }
     }
 
     /// What the site knows of an author before a new comment.
