@@ -115,6 +115,7 @@ mod training {
             group_rows: 200,
             sparse: "lr".into(),
             epochs: 3,
+            sparse_lr: 0.1,
             sparse_l2: 1e-6,
         }
     }

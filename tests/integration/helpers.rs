@@ -326,6 +326,25 @@ pub fn comment(external_id: &str, body: &str) -> Value {
 
 /// Generate a `#[tokio::test]` per backend for each listed `async fn(TestApp)`.
 macro_rules! both_backends {
+    // `with(tweak)`: the settings are adjusted first, e.g. `crate::helpers::rules_only`.
+    (with($tweak:path): $($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let app = crate::helpers::TestApp::spawn_with(crate::helpers::Backend::Sqlite, stringify!($name), $tweak).await.unwrap();
+                    super::$name(app).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(app) = crate::helpers::TestApp::spawn_with(crate::helpers::Backend::Postgres, stringify!($name), $tweak).await {
+                        super::$name(app).await;
+                    }
+                }
+            }
+        )*
+    };
     ($($name:ident),* $(,)?) => {
         $(
             mod $name {
@@ -346,3 +365,9 @@ macro_rules! both_backends {
     };
 }
 pub(crate) use both_backends;
+
+/// No classifier: verdicts come from the rules alone, so a test of rules or wire
+/// formats does not move when the shipped model is retrained.
+pub fn rules_only(s: &mut Settings) {
+    s.model_path = PathBuf::new();
+}

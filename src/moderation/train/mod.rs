@@ -79,9 +79,15 @@ pub struct TrainArgs {
     /// Sparse stage: `nb` (naive-Bayes log-count ratios) or `lr` (AdaGrad logistic).
     #[arg(long, default_value = "lr", value_parser = ["nb", "lr"])]
     pub sparse: String,
-    /// Passes over the train split for `--sparse lr`.
-    #[arg(long, default_value_t = 5)]
+    /// Passes over the train split for `--sparse lr`. 20, not 5: on a development
+    /// split carved out of train + validation it raised spam F1 (SMS 0.937 → 0.964,
+    /// YouTube 0.943 → 0.968) and Arabic abuse ROC-AUC (0.866 → 0.876) while the
+    /// leave-one-dataset-out numbers stayed within ±0.01 (see the model card).
+    #[arg(long, default_value_t = 20)]
     pub epochs: usize,
+    /// AdaGrad step size for `--sparse lr`.
+    #[arg(long, default_value_t = 0.1)]
+    pub sparse_lr: f64,
     /// L2 strength per update for `--sparse lr`.
     #[arg(long, default_value_t = 1e-6)]
     pub sparse_l2: f64,
@@ -261,7 +267,7 @@ pub fn train(rows: &[Row], args: &TrainArgs) -> anyhow::Result<Model> {
             &role,
             &cached,
             args.epochs,
-            0.1,
+            args.sparse_lr,
             args.sparse_l2,
             args.seed,
         )
@@ -289,6 +295,7 @@ pub fn train(rows: &[Row], args: &TrainArgs) -> anyhow::Result<Model> {
             "sparse": args.sparse,
             "nb_alpha": args.nb_alpha,
             "sparse_epochs": args.epochs,
+            "sparse_lr": args.sparse_lr,
             "sparse_l2": args.sparse_l2,
             "stack_l2": args.l2,
             "stack_group_rows": args.group_rows,
