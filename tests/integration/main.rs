@@ -33,5 +33,7 @@ mod ratelimit;
 mod rules;
 /// The moderators' web UI: login, CSRF, queue page, decisions, language.
 mod ui;
+/// The web UI's comment, bulk and admin pages through HTTP: access, CSRF, escaping.
+mod ui_admin;
 /// Verdict delivery: signed webhooks, retries, ordering, takeover, SSRF, pull feed.
 mod webhooks;
