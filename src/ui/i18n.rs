@@ -322,7 +322,7 @@ static EN: Texts = Texts {
     approved: "approved",
     rejected: "rejected",
     pending: "pending",
-    last_days: "last 30 days",
+    last_days: "last 14 days",
     reject_reasons: [
         "Spam",
         "Abuse",
@@ -478,7 +478,7 @@ static AR: Texts = Texts {
     approved: "مقبول",
     rejected: "مرفوض",
     pending: "معلّق",
-    last_days: "آخر 30 يومًا",
+    last_days: "آخر 14 يومًا",
     reject_reasons: [
         "رسائل مزعجة",
         "إساءة",
