@@ -2,7 +2,7 @@
 //! JavaScript: who may see what, CSRF on every new form, keys shown once, validation
 //! errors in the form, escaping.
 
-use crate::helpers::{TestApp, both_backends, comment};
+use crate::helpers::{Backend, TestApp, both_backends, comment};
 use crate::ui::{PASSWORD, Ui, csrf_of, pending, premoderate, status_of, user_with_password};
 use reqwest::Method;
 use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION};
@@ -22,6 +22,7 @@ both_backends!(
     the_rule_page_tests_backtests_and_saves_without_javascript,
     users_are_created_and_disabled_from_the_page,
     models_deliveries_and_stats_pages_render,
+    every_control_of_the_new_pages_is_labelled,
 );
 
 const ADMIN_PAGES: [&str; 6] = [
@@ -809,4 +810,108 @@ async fn models_deliveries_and_stats_pages_render(app: TestApp) {
         )
         .await;
     assert_eq!(res.status(), 404);
+}
+
+/// Every visible control of a page has a label: a `<label for>` naming its id, or a
+/// `<label>` around it.
+fn assert_labelled(html: &str, page: &str) {
+    for tag in ["<input", "<select", "<textarea"] {
+        for (at, _) in html.match_indices(tag) {
+            let element = &html[at..at + html[at..].find('>').unwrap()];
+            if element.contains("type=\"hidden\"") {
+                continue;
+            }
+            let wrapped = html[..at]
+                .rfind("<label")
+                .is_some_and(|open| !html[open..at].contains("</label>"));
+            let id = element
+                .split("id=\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next());
+            let labelled = id.is_some_and(|id| html.contains(&format!("<label for=\"{id}\"")));
+            assert!(wrapped || labelled, "{page}: no label for {element}");
+        }
+    }
+}
+
+async fn every_control_of_the_new_pages_is_labelled(app: TestApp) {
+    premoderate(&app, &app.site_id).await;
+    let (id, _) = pending(&app, &app.api_key, "l1", "label me").await;
+    let admin = admin_ui(&app).await;
+    for path in ADMIN_PAGES
+        .iter()
+        .map(|p| p.to_string())
+        .chain([format!("/ui/comments/{id}"), "/ui/queue".to_string()])
+    {
+        for lang in ["en", "ar"] {
+            let html = admin.page(&format!("{path}?lang={lang}")).await;
+            assert_labelled(&html, &path);
+        }
+    }
+    // The check can fail: an unlabelled control is caught.
+    let caught = std::panic::catch_unwind(|| assert_labelled("<input id=\"x\" name=\"x\">", "t"));
+    assert!(caught.is_err());
+}
+
+/// A dead delivery is listed with its last error and redelivered from the page.
+async fn dead_delivery_is_redelivered_from_the_page(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, "ui_dead_delivery", |s| {
+        s.webhooks.worker = false;
+    })
+    .await
+    else {
+        return;
+    };
+    let (status, v) = app.submit(&comment("d1", "a fine remark")).await;
+    assert_eq!(status, 201, "{v}");
+    app.store
+        .set_webhook(&app.site_id, Some("https://hooks.example/raqib"), true)
+        .await
+        .unwrap();
+    let now = raqib::store::now_ms();
+    let claimed = app
+        .store
+        .claim_due_events(now + 1_000, now + 60_000, 10, "t")
+        .await
+        .unwrap();
+    let event = &claimed[0];
+    assert!(
+        app.store
+            .record_failure(event.id, "t", Some(503), "HTTP 503 from host", None, now)
+            .await
+            .unwrap()
+    );
+    let moderator = moderator_ui(&app).await;
+    let csrf = moderator.csrf().await;
+    let path = format!("/ui/admin/deliveries/{}/redeliver", event.event_id);
+    assert_eq!(
+        moderator.post(&path, &[("csrf", &csrf)]).await.status(),
+        403
+    );
+    let admin = admin_ui(&app).await;
+    let html = admin.page("/ui/admin/deliveries").await;
+    assert!(html.contains(&event.event_id), "{html}");
+    assert!(html.contains("503 HTTP 503 from host"), "{html}");
+    let csrf = admin.csrf().await;
+    let res = admin.post(&path, &[("csrf", &csrf)]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()[LOCATION], "/ui/admin/deliveries?notice=saved");
+    let row = app.store.get_delivery(&event.event_id).await.unwrap();
+    assert_eq!(row.state(), raqib::store::DeliveryState::Pending);
+    assert!(
+        !admin
+            .page("/ui/admin/deliveries")
+            .await
+            .contains(&event.event_id)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dead_delivery_is_redelivered_from_the_page_sqlite() {
+    dead_delivery_is_redelivered_from_the_page(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dead_delivery_is_redelivered_from_the_page_postgres() {
+    dead_delivery_is_redelivered_from_the_page(Backend::Postgres).await;
 }
