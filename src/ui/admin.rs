@@ -232,6 +232,41 @@ pub(crate) async fn sites_rotate(
     }
 }
 
+/// `POST /ui/admin/sites/{id}/rotate-secret`: a new webhook secret, shown on this
+/// response only; the old one keeps signing for the configured overlap.
+pub(crate) async fn sites_rotate_secret(
+    State(state): State<AppState>,
+    AdminSession(session): AdminSession,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    if checked_form(&session, &body).is_none() {
+        return session::forbidden(session.lang);
+    }
+    let res = deliveries::rotate_webhook_secret(
+        State(state.clone()),
+        AdminToken(session.user.clone()),
+        Path(id.clone()),
+    )
+    .await;
+    match res {
+        Ok(rotated) => {
+            let t = session.texts();
+            let page = sites_page(&state, &session).await.map(|mut p| {
+                p.secrets_site = id.clone();
+                p.secrets = vec![Secret {
+                    label: t.webhook_secret,
+                    value: rotated.0.webhook_secret.clone(),
+                }];
+                p
+            });
+            render(&session, StatusCode::OK, page)
+        }
+        Err(ApiError::NotFound) => session::not_found(&session),
+        Err(e) => session::internal(session.lang, "rotating a webhook secret", &e),
+    }
+}
+
 /// The page again with one site's form refused: the typed values and the reason.
 async fn refused(
     state: &AppState,

@@ -55,6 +55,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/ui/admin/sites/{id}/rotate-key", post(admin::sites_rotate))
         .route("/ui/admin/sites/{id}/webhook", post(admin::sites_webhook))
+        .route(
+            "/ui/admin/sites/{id}/rotate-secret",
+            post(admin::sites_rotate_secret),
+        )
         .route("/ui/admin/sites/{id}/policy", post(admin::sites_policy))
         .route("/ui/admin/rules", get(rules::show).post(rules::submit))
         .route("/ui/admin/models", get(admin::models_show))

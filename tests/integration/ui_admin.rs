@@ -107,6 +107,7 @@ async fn admin_forms_enforce_csrf(app: TestApp) {
     let forms: Vec<(String, Vec<(&str, &str)>)> = vec![
         ("/ui/admin/sites".into(), vec![("name", "x")]),
         (format!("/ui/admin/sites/{site}/rotate-key"), vec![]),
+        (format!("/ui/admin/sites/{site}/rotate-secret"), vec![]),
         (
             format!("/ui/admin/sites/{site}/webhook"),
             vec![("callback_url", "")],
@@ -486,6 +487,20 @@ async fn a_new_site_shows_its_keys_once_and_rotation_replaces_the_key(app: TestA
         .post_json_as(&new_key, "/v1/comments", &comment("k3", "hi"))
         .await;
     assert_eq!(status, 201);
+    // So does the webhook secret; the site signs with the new one from now on.
+    let res = admin
+        .post(
+            &format!("/ui/admin/sites/{site_id}/rotate-secret"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let new_secret = secret_after(&res.text().await.unwrap(), "Webhook secret");
+    assert_ne!(new_secret, secret);
+    assert_eq!(
+        app.store.get_site(&site_id).await.unwrap().webhook_secret,
+        new_secret
+    );
     // A callback URL that is not https is refused with the reason in the form.
     let res = admin
         .post(

@@ -232,6 +232,9 @@ async fn a_moderator_clears_a_mixed_queue_from_the_keyboard() {
     shot(&browser, "queue-360.png").await;
     browser.set_window(1280, 1100).await;
 
+    // Work the queue in the Arabic, right-to-left interface.
+    browser.goto(&app.url("/ui/queue?lang=ar")).await;
+    browser.find(".card").await;
     // j opens the first card, which claims it for this moderator.
     browser.press("j").await;
     browser
@@ -259,7 +262,7 @@ async fn a_moderator_clears_a_mixed_queue_from_the_keyboard() {
     assert_eq!(status_of(&app, &ids[2]).await, "pending");
     assert_eq!(status_of(&app, &ids[3]).await, "approved");
     // It all happened on one page load: no navigation away from the queue.
-    assert!(browser.current_url().await.ends_with("/ui/queue?lang=en"));
+    assert!(browser.current_url().await.ends_with("/ui/queue?lang=ar"));
     // ? opens the shortcut help.
     browser.press("?").await;
     browser
