@@ -89,7 +89,28 @@ pub(crate) struct NoticeQuery {
     notice: String,
 }
 
+/// Policy modes in the order of `Texts::modes`.
 const MODES: [&str; 3] = ["auto", "premoderate", "postmoderate"];
+/// Roles in the order of `Texts::roles`.
+const ROLES: [&str; 2] = ["moderator", "admin"];
+
+/// The mode choices with `current` selected, labelled in the interface language.
+fn mode_choices(t: &Texts, current: &str) -> Vec<Choice> {
+    MODES
+        .iter()
+        .zip(t.modes)
+        .map(|(m, label)| choice(m, label, current))
+        .collect()
+}
+
+/// A role in the interface language (an unknown one as stored).
+fn role_label(t: &Texts, role: &str) -> String {
+    ROLES
+        .iter()
+        .zip(t.roles)
+        .find(|(r, _)| **r == role)
+        .map_or_else(|| role.to_string(), |(_, label)| label.to_string())
+}
 
 async fn sites_page(state: &AppState, session: &Session) -> Result<SitesPage, ApiError> {
     let rows = state.store().list_sites().await?;
@@ -101,7 +122,7 @@ async fn sites_page(state: &AppState, session: &Session) -> Result<SitesPage, Ap
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
         items.push(SiteItem {
-            modes: MODES.iter().map(|m| choice(m, m, &mode)).collect(),
+            modes: mode_choices(session.texts(), &mode),
             spam_review: format!("{:.2}", policy.thresholds.spam.review_at),
             spam_reject: format!("{:.2}", policy.thresholds.spam.reject_at),
             abuse_review: format!("{:.2}", policy.thresholds.abuse.review_at),
@@ -284,7 +305,7 @@ async fn refused(
             item.abuse_review = get("abuse_review", &item.abuse_review);
             item.abuse_reject = get("abuse_reject", &item.abuse_reject);
             if let Some(mode) = field(fields, "mode") {
-                item.modes = MODES.iter().map(|m| choice(m, m, &mode)).collect();
+                item.modes = mode_choices(session.texts(), &mode);
             }
             item.error = Some(error_text(e));
         }
@@ -612,6 +633,7 @@ pub(crate) struct UsersPage {
     pub(crate) csrf: String,
     pub(crate) users: Vec<UserItem>,
     pub(crate) sites: Vec<Choice>,
+    pub(crate) roles: Vec<Choice>,
     pub(crate) token: Option<String>,
     pub(crate) notice: Option<&'static str>,
     pub(crate) error: Option<String>,
@@ -635,12 +657,17 @@ async fn users_page(state: &AppState, session: &Session) -> Result<UsersPage, Ap
                 created_at: rfc3339(u.user.created_at),
                 id: u.user.id,
                 email: u.user.email,
-                role: u.user.role,
+                role: role_label(session.texts(), &u.user.role),
             })
             .collect(),
         sites: all_sites
             .iter()
             .map(|s| choice(&s.id, &s.name, ""))
+            .collect(),
+        roles: ROLES
+            .iter()
+            .zip(session.texts().roles)
+            .map(|(r, label)| choice(r, label, "moderator"))
             .collect(),
         token: None,
         notice: None,

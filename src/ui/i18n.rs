@@ -127,6 +127,10 @@ pub(crate) struct Texts {
     pub(crate) webhook_secret: &'static str,
     pub(crate) rotate_key: &'static str,
     pub(crate) rotate_secret: &'static str,
+    /// Labels of the policy modes: auto, premoderate, postmoderate.
+    pub(crate) modes: [&'static str; 3],
+    /// Labels of the roles: moderator, admin.
+    pub(crate) roles: [&'static str; 2],
     pub(crate) save: &'static str,
     pub(crate) saved: &'static str,
     pub(crate) policy: &'static str,
@@ -277,6 +281,12 @@ static EN: Texts = Texts {
     webhook_secret: "Webhook secret",
     rotate_key: "Rotate API key",
     rotate_secret: "Rotate webhook secret",
+    modes: [
+        "Automatic",
+        "Review every comment first",
+        "Publish, review later",
+    ],
+    roles: ["Moderator", "Administrator"],
     save: "Save",
     saved: "Saved.",
     policy: "Policy and thresholds",
@@ -434,6 +444,8 @@ static AR: Texts = Texts {
     webhook_secret: "سر الإشعارات",
     rotate_key: "جدّد مفتاح الواجهة",
     rotate_secret: "جدّد سر الإشعارات",
+    modes: ["تلقائي", "مراجعة كل تعليق قبل نشره", "النشر ثم المراجعة"],
+    roles: ["مشرف", "مدير"],
     save: "احفظ",
     saved: "حُفظ.",
     policy: "السياسة والعتبات",

@@ -436,4 +436,48 @@ async fn an_admin_edits_a_rule_after_a_backtest() {
     browser.goto(&app.url("/ui/stats")).await;
     browser.find("svg.chart").await;
     shot(&browser, "stats.png").await;
+    // Every admin page fits a 360 px screen, in both interface languages.
+    browser.set_window(360, 800).await;
+    for page in [
+        "/ui/stats",
+        "/ui/admin/sites",
+        "/ui/admin/rules",
+        "/ui/admin/models",
+        "/ui/admin/deliveries",
+        "/ui/admin/users",
+    ] {
+        for lang in ["ar", "en"] {
+            browser.goto(&app.url(&format!("{page}?lang={lang}"))).await;
+            browser.find("main").await;
+            let overflow = browser
+                .script(
+                    "return document.documentElement.scrollWidth - window.innerWidth;",
+                    json!([]),
+                )
+                .await;
+            if overflow.as_i64().unwrap() > 0 {
+                // Name the elements that stick out, for the failure message.
+                let culprits = browser
+                    .script(
+                        "return Array.from(document.querySelectorAll('body *')).filter(e => {
+                           if (e.closest('.table-wrap') && !e.classList.contains('table-wrap')) { return false; }
+                           const r = e.getBoundingClientRect();
+                           return r.right > window.innerWidth + 1 || r.left < -1;
+                         }).slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + (e.id || '') + ' ' +
+                           Math.round(e.getBoundingClientRect().left) + '..' +
+                           Math.round(e.getBoundingClientRect().right));",
+                        json!([]),
+                    )
+                    .await;
+                panic!("{page} in {lang} is wider than 360 px by {overflow}: {culprits}");
+            }
+        }
+    }
+    browser.set_window(1280, 1200).await;
+    browser.goto(&app.url("/ui/admin/sites?lang=ar")).await;
+    browser.find("main").await;
+    shot(&browser, "sites-ar.png").await;
+    browser.goto(&app.url("/ui/admin/users?lang=ar")).await;
+    browser.find("main").await;
+    shot(&browser, "users-ar.png").await;
 }
