@@ -61,6 +61,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/ui/admin/sites/{id}/policy", post(admin::sites_policy))
         .route("/ui/admin/rules", get(rules::show).post(rules::submit))
+        .route("/ui/admin/rules/{id}/delete", post(rules::delete))
         .route("/ui/admin/models", get(admin::models_show))
         .route(
             "/ui/admin/models/{version}/activate",

@@ -251,6 +251,38 @@ pub(crate) async fn submit(
     }
 }
 
+/// `POST /ui/admin/rules/{id}/delete?site=…`: remove one of the site's rules (a
+/// shipped rule it replaced applies again).
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    AdminSession(session): AdminSession,
+    Path(id): Path<String>,
+    Query(q): Query<RulesQuery>,
+    body: Bytes,
+) -> Response {
+    if checked_form(&session, &body).is_none() {
+        return session::forbidden(session.lang);
+    }
+    let res = api::delete_rule(
+        State(state.clone()),
+        AdminToken(session.user.clone()),
+        Path(id),
+        Query(SiteQuery {
+            site: q.site.clone(),
+        }),
+    )
+    .await;
+    match res {
+        Ok(_) => Redirect::to(&format!(
+            "/ui/admin/rules?site={}&notice=saved",
+            form_urlencoded::byte_serialize(q.site.as_bytes()).collect::<String>()
+        ))
+        .into_response(),
+        Err(ApiError::NotFound) => session::not_found(&session),
+        Err(e) => session::internal(session.lang, "deleting a rule", &e),
+    }
+}
+
 /// Run the candidate on the typed text and mark what it matches.
 async fn test(
     state: &AppState,

@@ -700,6 +700,22 @@ async fn the_rule_page_tests_backtests_and_saves_without_javascript(app: TestApp
         html.contains("name=\"original\" value=\"t-casino\""),
         "{html}"
     );
+    // Deleting needs the token and an admin; then the rule is gone.
+    let delete = format!("/ui/admin/rules/t-casino/delete?site={}", app.site_id);
+    assert_eq!(
+        admin.post(&delete, &[("csrf", "forged")]).await.status(),
+        403
+    );
+    let moderator = moderator_ui(&app).await;
+    let mod_csrf = moderator.csrf().await;
+    assert_eq!(
+        moderator
+            .post(&delete, &[("csrf", &mod_csrf)])
+            .await
+            .status(),
+        403
+    );
+    assert!(app.store.get_rule(&app.site_id, "t-casino").await.is_ok());
     // Saving a new rule under an id that exists is refused, not an overwrite.
     let res = admin
         .post(
@@ -715,6 +731,10 @@ async fn the_rule_page_tests_backtests_and_saves_without_javascript(app: TestApp
         .await;
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("already exists"));
+    let res = admin.post(&delete, &[("csrf", &csrf)]).await;
+    assert_eq!(res.status(), 303);
+    assert!(app.store.get_rule(&app.site_id, "t-casino").await.is_err());
+    assert_eq!(admin.post(&delete, &[("csrf", &csrf)]).await.status(), 404);
 }
 
 async fn users_are_created_and_disabled_from_the_page(app: TestApp) {

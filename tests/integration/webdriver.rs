@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// How long to wait for the page to catch up. Generous: CI runs these tests beside
+/// the whole suite on two cores; a passing wait returns as soon as it can.
+const PATIENCE: Duration = Duration::from_secs(20);
 /// The key that identifies an element reference in WebDriver answers.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -64,7 +67,7 @@ impl Browser {
             .expect("start chromedriver");
         let http = reqwest::Client::new();
         let root = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(15);
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let ready = http
                 .get(format!("{root}/status"))
@@ -143,9 +146,9 @@ impl Browser {
             .to_string()
     }
 
-    /// The first element matching a CSS selector, waiting up to 5 s for it.
+    /// The first element matching a CSS selector, waiting up to [`PATIENCE`] for it.
     pub async fn find(&self, css: &str) -> Element {
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + PATIENCE;
         loop {
             if let Some(e) = self.try_find(css).await {
                 return e;
@@ -222,9 +225,9 @@ impl Browser {
             .await
     }
 
-    /// Wait until a script returns `true` (up to 5 s).
+    /// Wait until a script returns `true` (up to [`PATIENCE`]).
     pub async fn wait_for(&self, what: &str, script: &str, args: Value) {
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + PATIENCE;
         loop {
             if self.script(script, args.clone()).await == Value::Bool(true) {
                 return;
