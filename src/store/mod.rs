@@ -17,6 +17,7 @@ mod queue;
 mod rules;
 mod sites;
 mod sqlite;
+mod ui_queries;
 mod ui_sessions;
 mod users;
 

@@ -6,17 +6,26 @@
 //! - `session.rs`: the session cookie, CSRF checks, interface language, login limiter.
 //! - `login.rs`: login and logout.
 //! - `queue.rs`: the review queue and its decision form.
+//! - `comment.rs`: the comment page, claim on open, bulk decisions.
+//! - `admin.rs`: admin pages for sites, models, dead deliveries and users.
+//! - `rules.rs`: the rules page with "test a text" and backtest.
+//! - `stats.rs`: the stats page; `chart.rs`: the pure geometry of its SVG charts.
 //! - `pages.rs`: page models and the pure helpers that fill them (highlights, bars).
 //! - `i18n.rs`: Arabic and English interface text and reasons in plain words.
 //!
-//! Data comes from the same `store` calls as the JSON API in `http/`; nothing here
-//! writes SQL.
+//! Data comes from the same `store` calls as the JSON API in `http/`, and admin
+//! actions call the API's own handlers; nothing here writes SQL.
 
+mod admin;
+mod chart;
+mod comment;
 mod i18n;
 mod login;
 mod pages;
 mod queue;
+mod rules;
 mod session;
+mod stats;
 
 use crate::app::AppState;
 use axum::Router;
@@ -36,6 +45,38 @@ pub fn router() -> Router<AppState> {
         .route("/ui/logout", post(login::logout))
         .route("/ui/queue", get(queue::show))
         .route("/ui/comments/{id}/decision", post(queue::decide))
+        .route("/ui/comments/{id}", get(comment::show))
+        .route("/ui/comments/{id}/claim", post(comment::claim))
+        .route("/ui/decisions", post(comment::bulk))
+        .route("/ui/stats", get(stats::show))
+        .route(
+            "/ui/admin/sites",
+            get(admin::sites_show).post(admin::sites_create),
+        )
+        .route("/ui/admin/sites/{id}/rotate-key", post(admin::sites_rotate))
+        .route("/ui/admin/sites/{id}/webhook", post(admin::sites_webhook))
+        .route(
+            "/ui/admin/sites/{id}/rotate-secret",
+            post(admin::sites_rotate_secret),
+        )
+        .route("/ui/admin/sites/{id}/policy", post(admin::sites_policy))
+        .route("/ui/admin/rules", get(rules::show).post(rules::submit))
+        .route("/ui/admin/rules/{id}/delete", post(rules::delete))
+        .route("/ui/admin/models", get(admin::models_show))
+        .route(
+            "/ui/admin/models/{version}/activate",
+            post(admin::models_activate),
+        )
+        .route("/ui/admin/deliveries", get(admin::deliveries_show))
+        .route(
+            "/ui/admin/deliveries/{id}/redeliver",
+            post(admin::deliveries_redeliver),
+        )
+        .route(
+            "/ui/admin/users",
+            get(admin::users_show).post(admin::users_create),
+        )
+        .route("/ui/admin/users/{id}/disable", post(admin::users_disable))
         .route("/ui/static/ui.css", get(stylesheet))
         .route("/ui/static/queue.js", get(script))
         .layer(middleware::from_fn(remember_lang))

@@ -10,6 +10,8 @@ use askama_web::WebTemplate;
 pub(crate) struct SessionView {
     pub(crate) email: String,
     pub(crate) csrf: String,
+    /// Admins see the admin pages in the navigation.
+    pub(crate) admin: bool,
 }
 
 /// A short page with a heading and a sentence (403, 500).
@@ -110,6 +112,54 @@ pub(crate) struct Queue {
     /// The session's CSRF token, in every decision form.
     pub(crate) csrf: String,
     pub(crate) reject_reasons: Vec<Choice>,
+}
+
+/// Another comment of the same thread, as the comment page lists it.
+pub(crate) struct ThreadItem {
+    pub(crate) id: String,
+    pub(crate) author: String,
+    pub(crate) status: String,
+    pub(crate) created_at: String,
+    pub(crate) body: String,
+    /// The comment the page is about, marked in the list.
+    pub(crate) current: bool,
+}
+
+/// One audit entry in words.
+pub(crate) struct AuditView {
+    pub(crate) at: String,
+    pub(crate) actor: String,
+    pub(crate) action: String,
+    pub(crate) change: String,
+    pub(crate) reason: String,
+}
+
+/// One verdict the comment had, from the events that announced it.
+pub(crate) struct VerdictView {
+    pub(crate) at: String,
+    pub(crate) event: String,
+    pub(crate) status: String,
+    pub(crate) decided_by: String,
+    pub(crate) scores: String,
+    pub(crate) reasons: String,
+}
+
+/// `/ui/comments/{id}`: the full comment, its thread, audit trail and verdict history.
+#[derive(Template, WebTemplate)]
+#[template(path = "comment.html")]
+pub(crate) struct CommentPage {
+    pub(crate) t: &'static Texts,
+    pub(crate) session: Option<SessionView>,
+    pub(crate) card: Card,
+    pub(crate) status: String,
+    pub(crate) pending: bool,
+    /// This moderator holds the lease now (claimed on open).
+    pub(crate) claimed: bool,
+    pub(crate) csrf: String,
+    pub(crate) reject_reasons: Vec<Choice>,
+    pub(crate) thread: Vec<ThreadItem>,
+    pub(crate) audit: Vec<AuditView>,
+    pub(crate) verdicts: Vec<VerdictView>,
 }
 
 /// Split `text` into plain and highlighted runs. `spans` are code-point ranges

@@ -4,7 +4,7 @@
 //! identical whichever way a moderator decides.
 
 use super::i18n::describe;
-use super::pages::{Card, Choice, Queue, ReportView, SessionView, highlight, score_bar};
+use super::pages::{Card, Choice, Queue, ReportView, highlight, score_bar};
 use super::session::{self, Session};
 use crate::app::AppState;
 use crate::http::error::ApiError;
@@ -76,12 +76,12 @@ fn encode(v: &str) -> String {
 /// free text, so there is nothing to validate.
 const AGES: [(&str, i64); 3] = [("15m", 900_000), ("1h", 3_600_000), ("1d", 86_400_000)];
 
-fn non_empty(s: &str) -> Option<String> {
+pub(super) fn non_empty(s: &str) -> Option<String> {
     let s = s.trim();
     (!s.is_empty()).then(|| s.to_string())
 }
 
-fn choice(value: &str, label: &str, current: &str) -> Choice {
+pub(super) fn choice(value: &str, label: &str, current: &str) -> Choice {
     Choice {
         value: value.to_string(),
         label: label.to_string(),
@@ -151,10 +151,7 @@ async fn load(
     site_choices.extend(sites.iter().map(|s| choice(&s.id, &s.name, &p.site)));
     Ok(Queue {
         t,
-        session: Some(SessionView {
-            email: user.user.email.clone(),
-            csrf: session.csrf.clone(),
-        }),
+        session: session.view(),
         sites: site_choices,
         languages: vec![
             choice("", t.any, &p.language),
@@ -179,6 +176,8 @@ async fn load(
             "not_found" => Some(t.notice_not_found),
             "invalid" => Some(t.notice_invalid),
             "done" => Some(t.notice_done),
+            "partial" => Some(t.notice_partial),
+            "none" => Some(t.notice_none),
             _ => None,
         },
         cards,
@@ -225,7 +224,7 @@ fn thresholds(site: Option<&SiteRow>, language: &str, reasons: &[Reason]) -> Hea
 
 /// One card; `None` (logged) when the stored verdict cannot be read, so one corrupt
 /// row does not take the whole queue down.
-fn card(
+pub(super) fn card(
     r: &QueueRow,
     reports: &[ReportRow],
     sites: &[SiteRow],
@@ -318,7 +317,7 @@ pub(crate) struct DecisionForm {
 }
 
 /// `queue.js` asks for JSON so it can drop the card without reloading.
-fn wants_json(headers: &HeaderMap) -> bool {
+pub(super) fn wants_json(headers: &HeaderMap) -> bool {
     headers
         .get("x-requested-with")
         .is_some_and(|v| v.as_bytes() == b"fetch")
@@ -326,7 +325,7 @@ fn wants_json(headers: &HeaderMap) -> bool {
 
 /// Back to the queue view the form came from, with a notice. `back` is only ever
 /// appended after `/ui/queue?`, so it cannot send the browser elsewhere.
-fn back_to_queue(back: &str, notice: &str) -> Response {
+pub(super) fn back_to_queue(back: &str, notice: &str) -> Response {
     let back: String = back
         .chars()
         .filter(|c| c.is_ascii_graphic() && *c != '#')

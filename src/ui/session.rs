@@ -3,8 +3,9 @@
 //! the pages that use them live in `login.rs` and `queue.rs`.
 
 use super::i18n::{Lang, Texts};
+use super::pages::SessionView;
 use crate::app::AppState;
-use crate::store::UserAuth;
+use crate::store::{SiteScope, UserAuth};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -137,6 +138,78 @@ impl Session {
     pub(crate) fn csrf_ok(&self, submitted: &str) -> bool {
         !submitted.is_empty() && same_secret(submitted, &self.csrf)
     }
+
+    /// What the page header shows of this session.
+    pub(crate) fn view(&self) -> Option<SessionView> {
+        Some(SessionView {
+            email: self.user.user.email.clone(),
+            csrf: self.csrf.clone(),
+            admin: self.user.is_admin(),
+        })
+    }
+
+    /// The sites this user may see, as the store filters them.
+    pub(crate) fn scope(&self) -> SiteScope {
+        if self.user.is_admin() {
+            SiteScope::All
+        } else {
+            SiteScope::Only(self.user.sites.clone())
+        }
+    }
+}
+
+/// An admin's session. Pages that take it answer everyone else `403` (moderators) or
+/// send them to the login form (no session).
+pub(crate) struct AdminSession(pub(crate) Session);
+
+impl FromRequestParts<AppState> for AdminSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state).await?;
+        if !session.user.is_admin() {
+            return Err(message(
+                session.lang,
+                StatusCode::FORBIDDEN,
+                session.view(),
+                session.texts().forbidden,
+                session.texts().admins_only,
+            ));
+        }
+        Ok(AdminSession(session))
+    }
+}
+
+/// A short page with a heading and a sentence.
+pub(crate) fn message(
+    lang: Lang,
+    status: StatusCode,
+    session: Option<SessionView>,
+    heading: &'static str,
+    text: &'static str,
+) -> Response {
+    let page = super::pages::Message {
+        t: lang.texts(),
+        session,
+        heading,
+        text,
+    };
+    (status, page).into_response()
+}
+
+/// `404`: no such thing, or not the caller's to see (the same answer for both).
+pub(crate) fn not_found(session: &Session) -> Response {
+    let t = session.texts();
+    message(
+        session.lang,
+        StatusCode::NOT_FOUND,
+        session.view(),
+        t.not_found,
+        t.not_found_text,
+    )
 }
 
 /// `403` with a short page; never says which part of the check failed.

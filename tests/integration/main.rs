@@ -33,5 +33,11 @@ mod ratelimit;
 mod rules;
 /// The moderators' web UI: login, CSRF, queue page, decisions, language.
 mod ui;
+/// The web UI's comment, bulk and admin pages through HTTP: access, CSRF, escaping.
+mod ui_admin;
+/// The web UI in a real headless Chromium: keyboard, highlights, bulk, rules.
+mod ui_e2e;
+/// A minimal WebDriver client for `ui_e2e`.
+mod webdriver;
 /// Verdict delivery: signed webhooks, retries, ordering, takeover, SSRF, pull feed.
 mod webhooks;

@@ -24,10 +24,10 @@ both_backends!(
     a_comment_leased_to_another_moderator_says_so,
 );
 
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
 /// A browser without cookie jar or redirects, so each test sees exactly what raqib sent.
-fn browser() -> reqwest::Client {
+pub(crate) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -35,7 +35,7 @@ fn browser() -> reqwest::Client {
 }
 
 /// `application/x-www-form-urlencoded` (reqwest's `form` feature is not enabled).
-fn form_body(fields: &[(&str, &str)]) -> String {
+pub(crate) fn form_body(fields: &[(&str, &str)]) -> String {
     fields
         .iter()
         .map(|(k, v)| format!("{k}={}", encode(v)))
@@ -68,13 +68,13 @@ fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
 }
 
 /// The first hidden CSRF field of a page.
-fn csrf_of(html: &str) -> String {
+pub(crate) fn csrf_of(html: &str) -> String {
     let start = html.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
     html[start..].split('"').next().unwrap().to_string()
 }
 
 /// A user with a password, created through the admin API; returns the e-mail.
-async fn user_with_password(app: &TestApp, role: &str, sites: &[String]) -> String {
+pub(crate) async fn user_with_password(app: &TestApp, role: &str, sites: &[String]) -> String {
     let admin = app.user_token("admin", &[]).await;
     let email = format!("{role}-{}@example.com", uuid::Uuid::new_v4().simple());
     let (status, v) = app
@@ -90,7 +90,7 @@ async fn user_with_password(app: &TestApp, role: &str, sites: &[String]) -> Stri
 }
 
 /// Every comment of the site goes to the queue.
-async fn premoderate(app: &TestApp, site: &str) {
+pub(crate) async fn premoderate(app: &TestApp, site: &str) {
     let admin = app.user_token("admin", &[]).await;
     let path = format!("/v1/admin/sites/{site}/policy");
     let (status, mut policy) = app.call(Method::GET, &admin, &path, None).await;
@@ -101,7 +101,12 @@ async fn premoderate(app: &TestApp, site: &str) {
 }
 
 /// A submitted comment's id and verdict; asserts it waits in the queue.
-async fn pending(app: &TestApp, key: &str, external_id: &str, body: &str) -> (String, Value) {
+pub(crate) async fn pending(
+    app: &TestApp,
+    key: &str,
+    external_id: &str,
+    body: &str,
+) -> (String, Value) {
     let (status, v) = app
         .post_json_as(key, "/v1/comments", &comment(external_id, body))
         .await;
@@ -111,15 +116,15 @@ async fn pending(app: &TestApp, key: &str, external_id: &str, body: &str) -> (St
 }
 
 /// A logged-in browser.
-struct Ui {
-    base: String,
-    client: reqwest::Client,
-    cookie: String,
+pub(crate) struct Ui {
+    pub(crate) base: String,
+    pub(crate) client: reqwest::Client,
+    pub(crate) cookie: String,
 }
 
 impl Ui {
     /// The login form's answer for these credentials (after fetching its CSRF token).
-    async fn try_login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    pub(crate) async fn try_login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
         let client = browser();
         let form = client.get(app.url("/ui/login")).send().await.unwrap();
         assert_eq!(form.status(), 200);
@@ -140,7 +145,7 @@ impl Ui {
             .unwrap()
     }
 
-    async fn login(app: &TestApp, email: &str) -> Ui {
+    pub(crate) async fn login(app: &TestApp, email: &str) -> Ui {
         let res = Self::try_login(app, email, PASSWORD).await;
         assert_eq!(res.status(), 303);
         assert_eq!(res.headers()[LOCATION], "/ui/queue");
@@ -163,7 +168,7 @@ impl Ui {
         }
     }
 
-    async fn get(&self, path: &str) -> reqwest::Response {
+    pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.base))
             .header(COOKIE, &self.cookie)
@@ -173,17 +178,17 @@ impl Ui {
     }
 
     /// The page's HTML, asserting `200`.
-    async fn page(&self, path: &str) -> String {
+    pub(crate) async fn page(&self, path: &str) -> String {
         let res = self.get(path).await;
         assert_eq!(res.status(), 200, "{path}");
         res.text().await.unwrap()
     }
 
-    async fn csrf(&self) -> String {
+    pub(crate) async fn csrf(&self) -> String {
         csrf_of(&self.page("/ui/queue").await)
     }
 
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    pub(crate) async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         self.client
             .post(format!("{}{path}", self.base))
             .header(COOKIE, &self.cookie)
@@ -195,7 +200,7 @@ impl Ui {
     }
 }
 
-async fn status_of(app: &TestApp, id: &str) -> String {
+pub(crate) async fn status_of(app: &TestApp, id: &str) -> String {
     let (status, v) = app.get(&format!("/v1/comments/{id}")).await;
     assert_eq!(status, 200, "{v}");
     v["status"].as_str().unwrap().to_string()

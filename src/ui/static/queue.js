@@ -1,46 +1,92 @@
-// raqib review queue: keyboard shortcuts and decisions without a page reload.
-// Progressive enhancement only: every form works without this file.
+// raqib review queue: keyboard shortcuts, claim on open, and decisions (single and
+// bulk) without a page reload. Progressive enhancement only: every form works without
+// this file.
 //   j / k  next / previous comment     a  approve     r  reject (with the chosen reason)
-//   s      skip                        ?  show or hide the shortcut help
+//   s      skip     x  select for bulk     o  open the comment page     ?  help
 (function () {
   "use strict";
   var list = document.querySelector(".cards");
   if (!list) { return; }
   var csrf = list.getAttribute("data-csrf") || "";
   var current = -1;
+  var claimed = {};
 
   function cards() {
     return Array.prototype.slice.call(list.querySelectorAll(".card:not(.done)"));
+  }
+
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch", "X-CSRF-Token": csrf },
+      body: body
+    });
+  }
+
+  // Opening a card leases it to this moderator, as opening the comment page does.
+  function claim(card) {
+    var id = card.getAttribute("data-id");
+    if (!id || claimed[id]) { return; }
+    claimed[id] = true;
+    post("/ui/comments/" + encodeURIComponent(id) + "/claim", new URLSearchParams())
+      .then(function (res) { return res.ok ? res.json() : { claimed: false }; })
+      .then(function (v) { card.classList.toggle("claimed", !!v.claimed); })
+      .catch(function () { delete claimed[id]; });
+  }
+
+  function mark(i) {
+    cards().forEach(function (c, n) { c.classList.toggle("current", n === i); });
   }
 
   function select(i) {
     var all = cards();
     if (all.length === 0) { current = -1; return; }
     current = Math.max(0, Math.min(i, all.length - 1));
-    all.forEach(function (c, n) { c.classList.toggle("current", n === current); });
+    mark(current);
     all[current].focus({ preventScroll: true });
     all[current].scrollIntoView({ block: "nearest" });
+    claim(all[current]);
+  }
+
+  function finish(card) {
+    var index = cards().indexOf(card);
+    card.classList.add("done");
+    card.setAttribute("aria-hidden", "true");
+    window.setTimeout(function () { card.remove(); }, 300);
+    return index;
   }
 
   // Post a decision form with fetch; on success fade the card out and move on.
   function send(form) {
     var card = form.closest(".card");
-    var body = new URLSearchParams(new FormData(form));
-    return fetch(form.action, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "X-Requested-With": "fetch", "X-CSRF-Token": csrf },
-      body: body
-    }).then(function (res) {
+    return post(form.action, new URLSearchParams(new FormData(form))).then(function (res) {
       if (!res.ok) { throw new Error("HTTP " + res.status); }
-      var index = cards().indexOf(card);
-      card.classList.add("done");
-      card.setAttribute("aria-hidden", "true");
-      window.setTimeout(function () { card.remove(); }, 300);
-      select(index);
+      if (card) { select(finish(card)); }
     }).catch(function () {
       // Leased, already decided or the session expired: the server's page explains.
       form.submit();
+    });
+  }
+
+  // The bulk form: decide every checked card, drop the ones that succeeded.
+  var bulk = document.getElementById("bulk");
+  if (bulk) {
+    bulk.addEventListener("submit", function (e) {
+      e.preventDefault();
+      post(bulk.action, new URLSearchParams(new FormData(bulk))).then(function (res) {
+        if (!res.ok) { throw new Error("HTTP " + res.status); }
+        return res.json();
+      }).then(function (v) {
+        var failed = 0;
+        (v.results || []).forEach(function (r) {
+          var card = document.getElementById("c-" + r.comment_id);
+          if (r.ok && card) { finish(card); } else { failed += 1; }
+        });
+        var status = document.getElementById("bulk-status");
+        if (status) { status.textContent = failed ? status.getAttribute("data-partial") : status.getAttribute("data-done"); }
+        select(Math.max(current, 0));
+      }).catch(function () { bulk.submit(); });
     });
   }
 
@@ -58,6 +104,12 @@
     if (form) { send(form); }
   }
 
+  function toggleSelected() {
+    var card = cards()[current];
+    var box = card && card.querySelector("input.select");
+    if (box) { box.checked = !box.checked; }
+  }
+
   document.addEventListener("keydown", function (e) {
     if (e.ctrlKey || e.metaKey || e.altKey) { return; }
     var tag = (e.target.tagName || "").toLowerCase();
@@ -68,6 +120,13 @@
       case "a": decide("approve"); break;
       case "r": decide("reject"); break;
       case "s": decide("skip"); break;
+      case "x": toggleSelected(); break;
+      case "o": {
+        var card = cards()[current];
+        var link = card && card.querySelector("a.open");
+        if (link) { window.location.href = link.href; }
+        break;
+      }
       case "?": {
         var help = document.getElementById("help");
         if (help) { help.open = !help.open; }
@@ -78,14 +137,15 @@
     e.preventDefault();
   });
 
-  list.addEventListener("click", function (e) {
+  // Clicking into a card (or tabbing into its controls) makes it current and claims it.
+  function follow(e) {
     var card = e.target.closest && e.target.closest(".card");
     if (card) {
       var i = cards().indexOf(card);
-      if (i >= 0 && i !== current) {
-        current = i;
-        cards().forEach(function (c, n) { c.classList.toggle("current", n === i); });
-      }
+      if (i >= 0 && i !== current) { current = i; mark(i); }
+      if (i >= 0) { claim(card); }
     }
-  });
+  }
+  list.addEventListener("click", follow);
+  list.addEventListener("focusin", follow);
 })();
