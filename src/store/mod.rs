@@ -20,7 +20,7 @@ mod sqlite;
 mod ui_sessions;
 mod users;
 
-pub use comments::{CommentRow, NewComment, StoredVerdict};
+pub use comments::{CommentRow, GroupCommit, NewComment, StoredVerdict};
 pub use compat::{CompatSite, FeedbackLabelRow, NewFeedbackLabel};
 pub use models::ModelRow;
 pub use outbox::{ClaimedEvent, DeliveryFilter, DeliveryRow, DeliveryState};
@@ -42,6 +42,8 @@ pub enum Store {
     Sqlite {
         read: sqlx::SqlitePool,
         write: sqlx::SqlitePool,
+        /// New comments are written through this batching writer (see [`comments`]).
+        commits: comments::GroupCommit,
     },
     Postgres(sqlx::PgPool),
 }
@@ -162,7 +164,7 @@ impl Store {
 
     pub async fn close(&self) {
         match self {
-            Store::Sqlite { read, write } => {
+            Store::Sqlite { read, write, .. } => {
                 read.close().await;
                 write.close().await;
             }
