@@ -403,10 +403,13 @@ impl Store {
         recent_since: i64,
     ) -> Result<AuthorHistory> {
         let row: Option<(i64, i64, i64)> = dispatch!(self, read, |pool| {
+            // `status || ''` keeps SQLite's planner (no statistics) off the
+            // (site, status) queue index, which would scan every rejected comment of
+            // the site; by (site, author) it reads only this author's comments.
             sqlx::query_as(
                 "SELECT a.approved, a.rejected, \
                  (SELECT COUNT(*) FROM comments c WHERE c.site_id = a.site_id AND c.author_id = a.author_id \
-                  AND c.status = 'rejected' AND c.updated_at >= $3) \
+                  AND c.status || '' = 'rejected' AND c.updated_at >= $3) \
                  FROM authors a WHERE a.site_id = $1 AND a.author_id = $2",
             )
             .bind(site_id)
@@ -569,7 +572,24 @@ async fn write_loop(pool: sqlx::SqlitePool, mut pending: mpsc::Receiver<Pending>
 /// Write a batch in one transaction: the outcome of each submit, in order, or the
 /// error that failed the whole transaction (then nothing of it is stored).
 async fn write_batch(pool: &sqlx::SqlitePool, batch: &[Pending]) -> Result<Vec<Result<()>>> {
-    let mut tx = pool.begin().await?;
+    let mut conn = pool.acquire().await?;
+    match write_on(&mut conn, batch).await {
+        Ok(outcomes) => Ok(outcomes),
+        Err(e) => {
+            // After a failed write (SQLITE_FULL, SQLITE_IOERR) SQLite may roll the
+            // transaction back by itself while sqlx still counts it open; the next
+            // "transaction" on this connection would then be a savepoint inside one
+            // that never commits, and its comments would be acknowledged unstored.
+            // Close the connection instead; the pool opens a fresh one.
+            drop(conn.detach());
+            Err(e)
+        }
+    }
+}
+
+async fn write_on(conn: &mut sqlx::SqliteConnection, batch: &[Pending]) -> Result<Vec<Result<()>>> {
+    use sqlx::Connection as _;
+    let mut tx = conn.begin().await?;
     let mut outcomes = Vec::with_capacity(batch.len());
     for p in batch {
         let stored = insert_comment_rows!(tx, &p.comment, &p.verdict, &p.event, p.now);

@@ -221,14 +221,33 @@ fn raqib(data_dir: &std::path::Path, database_url: &str, port: u16) -> Command {
     cmd
 }
 
+/// A running `raqib serve`, killed when dropped so a failing test leaves no server
+/// behind.
+struct Server(Child);
+
+impl Server {
+    /// SIGKILL, as `kill -9` does, and reap it.
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
 /// Start `raqib serve` and wait until it answers `/healthz` (bounded).
-async fn serve(mut cmd: Command, port: u16) -> Child {
-    let mut child = cmd
-        .arg("serve")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+async fn serve(mut cmd: Command, port: u16) -> Server {
+    let mut child = Server(
+        cmd.arg("serve")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -242,7 +261,7 @@ async fn serve(mut cmd: Command, port: u16) -> Child {
             return child;
         }
         assert!(
-            child.try_wait().unwrap().is_none(),
+            child.0.try_wait().unwrap().is_none(),
             "raqib exited at start-up"
         );
         assert!(Instant::now() < deadline, "raqib did not come up");
@@ -335,8 +354,7 @@ async fn kill_9_mid_load(dir: &std::path::Path, database_url: &str) {
     while acked.lock().unwrap().len() < 150 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    child.kill(); // SIGKILL
     for c in clients {
         c.await.unwrap();
     }
@@ -394,8 +412,7 @@ async fn kill_9_mid_load(dir: &std::path::Path, database_url: &str) {
         "{missing} of {} events never delivered",
         want_events.len()
     );
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child.kill();
     store.close().await;
 }
 
@@ -597,6 +614,13 @@ async fn sqlite_read_only_and_full_give_clear_errors_and_recover() {
         .unwrap();
     let (status, v) = app.submit(&comment("ok-3", "space again")).await;
     assert_eq!(status, 201, "{v}");
+    // Acknowledged means committed: another connection (the readers') sees it.
+    for ext in ["ok-1", "ok-2", "ok-3"] {
+        assert!(
+            app.store.get_comment(&app.site_id, ext, true).await.is_ok(),
+            "{ext} was acknowledged but is not stored"
+        );
+    }
     for ext in &refused {
         assert!(
             app.store
