@@ -46,8 +46,8 @@ def proxy(listen_port, upstream, cut_file):
     lock = threading.Lock()
 
     def pipe(src, dst, born):
-        src.settimeout(0.1)
         try:
+            src.settimeout(0.1)
             while generation[0] == born:
                 try:
                     data = src.recv(65536)
