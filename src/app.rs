@@ -37,6 +37,46 @@ struct Inner {
     clock_offset_ms: std::sync::atomic::AtomicI64,
     webhooks: Arc<Deliverer>,
     limiter: Arc<crate::ratelimit::Limiter>,
+    site_keys: SiteKeyCache,
+}
+
+/// API key → site, remembered for `server.site_cache_ms` so the host-site API does
+/// not query the database for its key on every call. Only found keys are kept (a new
+/// key works at once). A change made through this instance (key rotation, policy,
+/// limits, webhook) empties it at once; another instance — or the CLI — may answer
+/// with the old key or settings for at most `site_cache_ms` more.
+struct SiteKeyCache {
+    ttl: Duration,
+    entries: std::sync::RwLock<HashMap<String, (std::time::Instant, ApiKeyAuth)>>,
+}
+
+impl SiteKeyCache {
+    /// Above this many keys the cache starts over; a real deployment has far fewer.
+    const MAX_ENTRIES: usize = 10_000;
+
+    fn get(&self, hash: &str) -> Option<ApiKeyAuth> {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        let (at, auth) = entries.get(hash)?;
+        (at.elapsed() < self.ttl).then(|| auth.clone())
+    }
+
+    fn put(&self, hash: String, auth: ApiKeyAuth) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= Self::MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(hash, (std::time::Instant::now(), auth));
+    }
+
+    fn clear(&self) {
+        self.entries
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
 }
 
 /// The compiled moderation engines: the shipped rule packs for every site, plus each
@@ -174,8 +214,23 @@ impl AppState {
         &self.inner.limiter
     }
 
+    /// The site an API key belongs to, from the short-lived cache when it is there.
     pub async fn site_for_key(&self, key: &str) -> Result<Option<ApiKeyAuth>, store::StoreError> {
-        self.inner.store.site_for_api_key(key).await
+        let hash = store::sha256_hex(key);
+        if let Some(auth) = self.inner.site_keys.get(&hash) {
+            return Ok(Some(auth));
+        }
+        let found = self.inner.store.site_for_api_key(key).await?;
+        if let Some(auth) = &found {
+            self.inner.site_keys.put(hash, auth.clone());
+        }
+        Ok(found)
+    }
+
+    /// A site's key or settings changed through this instance: forget every cached
+    /// key, so the next call reads them afresh.
+    pub fn sites_changed(&self) {
+        self.inner.site_keys.clear();
     }
 
     /// Reload whatever changed in the database (rules; the active model).
@@ -313,6 +368,7 @@ impl App {
         let listener = TcpListener::bind(settings.listen_addr()?)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
+        let site_cache_ms = settings.server.site_cache_ms;
         let state = AppState {
             inner: Arc::new(Inner {
                 settings,
@@ -325,6 +381,10 @@ impl App {
                 clock_offset_ms: std::sync::atomic::AtomicI64::new(0),
                 webhooks,
                 limiter: Arc::new(limiter),
+                site_keys: SiteKeyCache {
+                    ttl: Duration::from_millis(site_cache_ms),
+                    entries: std::sync::RwLock::new(HashMap::new()),
+                },
             }),
         };
         if let Err(e) = state.register_models().await {
@@ -365,19 +425,8 @@ impl App {
             tasks.clone(),
         ));
         let grace = Duration::from_secs(state.settings().server.shutdown_grace_s);
-        let drained = shutdown.clone();
-        let server = axum::serve(
-            self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move { drained.cancelled().await });
-        let served = tokio::select! {
-            r = server => r.context("serving HTTP"),
-            () = async { shutdown.cancelled().await; tokio::time::sleep(grace).await } => {
-                tracing::warn!("shutdown grace period over; dropping remaining connections");
-                Ok(())
-            }
-        };
+        let header_timeout = Duration::from_millis(state.settings().server.header_read_timeout_ms);
+        let served = serve(self.listener, router, header_timeout, grace, shutdown).await;
         tasks.cancel();
         let _ = reload.await;
         if let Some(subscriber) = subscriber {
@@ -392,6 +441,198 @@ impl App {
         state.store().close().await;
         tracing::info!("stopped");
         served
+    }
+}
+
+/// Accept connections and serve each with hyper until `shutdown`, then stop accepting
+/// and let open connections finish their requests for up to `grace`.
+///
+/// This is `axum::serve` plus what it does not configure, so slow or idle clients
+/// cannot hold sockets and tasks forever: a client must send each request's headers
+/// within `idle_timeout` (hyper's header-read timeout), a connection that sends
+/// nothing at all is dropped after it, and a keep-alive connection idle that long is
+/// closed (gracefully: a request still being answered is finished first). A failed
+/// `accept` (out of file descriptors) pauses briefly instead of ending the server.
+async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    idle_timeout: Duration,
+    grace: Duration,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto;
+    let idle_timeout = idle_timeout.max(Duration::from_millis(10));
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Some(idle_timeout));
+    builder.http2().timer(TokioTimer::new());
+    let builder = Arc::new(builder);
+    // Every connection task holds a sender; when all are gone, all are done.
+    let (open, mut all_closed) = tokio::sync::mpsc::channel::<()>(1);
+    loop {
+        let (stream, peer) = tokio::select! {
+            () = shutdown.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed; pausing");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        // What `into_make_service_with_connect_info` would add: the peer address.
+        let service = tower::ServiceExt::map_request(
+            router.clone(),
+            move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                req.map(axum::body::Body::new)
+            },
+        );
+        let service = hyper_util::service::TowerToHyperService::new(service);
+        let (builder, open, stop) = (builder.clone(), open.clone(), shutdown.clone());
+        tokio::spawn(async move {
+            let _open = open;
+            // hyper's header timer starts with the first byte; a silent client is ours.
+            if tokio::time::timeout(idle_timeout, stream.readable())
+                .await
+                .is_err()
+            {
+                return;
+            }
+            let (io, activity) = ActivityIo::new(stream);
+            let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
+            let mut conn = std::pin::pin!(conn);
+            let mut tick = tokio::time::interval(idle_timeout / 4);
+            let mut closing = false;
+            loop {
+                tokio::select! {
+                    ended = conn.as_mut() => {
+                        if let Err(e) = ended {
+                            tracing::debug!(error = %e, "connection ended with an error");
+                        }
+                        break;
+                    }
+                    () = stop.cancelled(), if !closing => {
+                        conn.as_mut().graceful_shutdown();
+                        closing = true;
+                    }
+                    _ = tick.tick(), if !closing => {
+                        if activity.idle() >= idle_timeout {
+                            conn.as_mut().graceful_shutdown();
+                            closing = true;
+                        }
+                    }
+                }
+            }
+        });
+    }
+    drop(listener);
+    drop(open);
+    tokio::select! {
+        _ = all_closed.recv() => {}
+        () = tokio::time::sleep(grace) => {
+            tracing::warn!("shutdown grace period over; dropping remaining connections");
+        }
+    }
+    Ok(())
+}
+
+/// A TCP stream that remembers when it last received bytes, so a connection's idle
+/// time can be checked from outside hyper.
+struct ActivityIo {
+    inner: tokio::net::TcpStream,
+    activity: Activity,
+}
+
+/// When a connection last received bytes, as milliseconds since it opened.
+#[derive(Clone)]
+struct Activity {
+    opened: std::time::Instant,
+    last_ms: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Activity {
+    fn touch(&self) {
+        let ms = u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_ms.store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn idle(&self) -> Duration {
+        let last = Duration::from_millis(self.last_ms.load(std::sync::atomic::Ordering::Relaxed));
+        self.opened.elapsed().saturating_sub(last)
+    }
+}
+
+impl ActivityIo {
+    fn new(inner: tokio::net::TcpStream) -> (ActivityIo, Activity) {
+        let activity = Activity {
+            opened: std::time::Instant::now(),
+            last_ms: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+        };
+        (
+            ActivityIo {
+                inner,
+                activity: activity.clone(),
+            },
+            activity,
+        )
+    }
+}
+
+impl tokio::io::AsyncRead for ActivityIo {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.activity.touch();
+        }
+        polled
+    }
+}
+
+impl tokio::io::AsyncWrite for ActivityIo {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
     }
 }
 

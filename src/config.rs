@@ -95,6 +95,11 @@ pub struct ServerSettings {
     pub shutdown_grace_s: u64,
     /// Proxies whose `X-Forwarded-For` is believed (IP addresses or CIDR ranges).
     pub trusted_proxies: Vec<String>,
+    /// How long an API key's site is remembered, in ms (0: look it up every time).
+    pub site_cache_ms: u64,
+    /// A client must send a request's headers within this long, in ms, and a
+    /// connection receiving nothing for this long is closed (slow and idle clients).
+    pub header_read_timeout_ms: u64,
 }
 
 impl Default for ServerSettings {
@@ -106,6 +111,8 @@ impl Default for ServerSettings {
             request_timeout_ms: 10_000,
             shutdown_grace_s: 30,
             trusted_proxies: Vec::new(),
+            site_cache_ms: 2_000,
+            header_read_timeout_ms: 10_000,
         }
     }
 }

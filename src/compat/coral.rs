@@ -330,6 +330,18 @@ async fn put_secrets(
     }))
 }
 
+/// Fuzzing entry point, not API: parse a phase request and turn it into plain text as
+/// the phase handler does, and check a signature header against the body.
+#[doc(hidden)]
+pub fn fuzz_parse(body: &[u8], max_chars: usize) {
+    let header = String::from_utf8_lossy(body.get(..64).unwrap_or(body));
+    let _ = signature_valid(&header, body, &["fuzz-secret".to_string()]);
+    if let Ok(request) = serde_json::from_slice::<PhaseRequest>(body) {
+        let text = truncate_chars(&html_to_text(&request.comment.body), max_chars);
+        assert!(text.chars().count() <= max_chars);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -271,6 +271,15 @@ async fn run(state: &AppState, req: Request) -> Result<Value, OpenAiError> {
     }))
 }
 
+/// Fuzzing entry point, not API: parse a moderation request and extract its inputs as
+/// the handler does.
+#[doc(hidden)]
+pub fn fuzz_parse(body: &[u8]) {
+    if let Ok(request) = serde_json::from_slice::<ModerationRequest>(body) {
+        let _ = inputs(request.input);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -903,6 +903,18 @@ fn schemas(string: impl Fn(&str) -> Value) -> Value {
     Value::Object(m)
 }
 
+/// Fuzzing entry point, not API: parse and validate a body exactly as `:analyze` and
+/// `:suggestscore` do, without a site, a database or the network.
+#[doc(hidden)]
+pub fn fuzz_parse(body: &[u8], max_chars: usize) {
+    if let Ok(r) = serde_json::from_slice::<AnalyzeRequest>(body) {
+        let _ = validate_analyze(r, max_chars);
+    }
+    if let Ok(r) = serde_json::from_slice::<SuggestRequest>(body) {
+        let _ = validate_suggest(r, max_chars);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -257,6 +257,7 @@ pub async fn set_webhook(
             req.send_pending,
         )
         .await?;
+    state.sites_changed();
     let target = state.store().webhook_target(&site).await?;
     Ok(Json(WebhookSettingsResponse::new(&target)))
 }
@@ -290,6 +291,7 @@ pub async fn rotate_webhook_secret(
     .unwrap_or(i64::MAX);
     let until = crate::store::now_ms().saturating_add(overlap_ms);
     let secret = state.store().rotate_webhook_secret(&site, until).await?;
+    state.sites_changed();
     tracing::info!(site_id = %site, user = %admin.user.id, "webhook secret rotated");
     Ok(Json(RotatedSecret {
         webhook_secret: secret,

@@ -74,6 +74,7 @@ pub async fn put_limits(
         .transpose()
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     state.store().set_site_limits(&id, json.as_deref()).await?;
+    state.sites_changed();
     tracing::info!(site = %id, admin = %admin.user.id, "site rate limits replaced");
     Ok(Json(response(&state, id, overrides)))
 }

@@ -105,9 +105,9 @@ pub async fn rotate_key(
     AdminToken(_admin): AdminToken,
     Path(id): Path<String>,
 ) -> ApiResult<Json<RotatedKey>> {
-    Ok(Json(RotatedKey {
-        api_key: state.store().rotate_api_key(&id, state.now()).await?,
-    }))
+    let api_key = state.store().rotate_api_key(&id, state.now()).await?;
+    state.sites_changed();
+    Ok(Json(RotatedKey { api_key }))
 }
 
 /// A site's moderation policy.
@@ -136,6 +136,7 @@ pub async fn put_policy(
         .validate()
         .map_err(|e| ApiError::validation(e.field, e.message))?;
     state.store().update_site_policy(&id, &policy).await?;
+    state.sites_changed();
     Ok(Json(policy))
 }
 

@@ -5,6 +5,7 @@
 use super::{Result, Store, StoreError, dispatch};
 use crate::moderation::{AuthorHistory, Status};
 use crate::webhooks::OutboxEvent;
+use tokio::sync::{mpsc, oneshot};
 
 /// Append an audit entry for a verdict inside the caller's transaction.
 macro_rules! insert_audit {
@@ -45,6 +46,81 @@ macro_rules! insert_outbox {
     };
 }
 pub(crate) use insert_outbox;
+
+/// Insert a new comment with its author counters, audit entry and outbox event inside
+/// the caller's transaction. Evaluates to `false`, having written nothing, when the
+/// comment's `(site, external_id)` (or id) is already taken.
+macro_rules! insert_comment_rows {
+    ($tx:expr, $c:expr, $v:expr, $event:expr, $now:expr) => {{
+        let c: &NewComment = $c;
+        let v: &StoredVerdict = $v;
+        let now: i64 = $now;
+        let (approved, rejected) = count_deltas(None, v.status);
+        let rejected_at = (rejected > 0).then_some(now);
+        let inserted = sqlx::query(
+            "INSERT INTO comments (id, site_id, external_id, content_hash, thread_id, thread_url, thread_title, \
+             parent_id, author_id, author_name, author_email_hash, author_ip_hash, subject, body, language, status, \
+             decision, decided_by, scores, reasons, model_version, rules_version, created_at, updated_at, risk) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, $24) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&c.id)
+        .bind(&c.site_id)
+        .bind(&c.external_id)
+        .bind(&c.content_hash)
+        .bind(&c.thread_id)
+        .bind(&c.thread_url)
+        .bind(&c.thread_title)
+        .bind(&c.parent_id)
+        .bind(&c.author_id)
+        .bind(&c.author_name)
+        .bind(&c.author_email_hash)
+        .bind(&c.author_ip_hash)
+        .bind(&c.subject)
+        .bind(&c.body)
+        .bind(&v.language)
+        .bind(v.status.as_str())
+        .bind(&v.decision)
+        .bind(&v.decided_by)
+        .bind(&v.scores)
+        .bind(&v.reasons)
+        .bind(&v.model_version)
+        .bind(&v.rules_version)
+        .bind(now)
+        .bind(v.risk)
+        .execute(&mut *$tx)
+        .await?
+        .rows_affected()
+            > 0;
+        if inserted {
+            sqlx::query(
+                "INSERT INTO authors (site_id, author_id, approved, rejected, last_rejected_at, first_seen) \
+                 VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (site_id, author_id) DO UPDATE SET approved = authors.approved + $3, \
+                 rejected = authors.rejected + $4, last_rejected_at = COALESCE($5, authors.last_rejected_at)",
+            )
+            .bind(&c.site_id)
+            .bind(&c.author_id)
+            .bind(approved)
+            .bind(rejected)
+            .bind(rejected_at)
+            .bind(now)
+            .execute(&mut *$tx)
+            .await?;
+            insert_audit!($tx, &c.site_id, &c.id, "submit", None::<&str>, v, now);
+            insert_outbox!($tx, $event);
+        }
+        inserted
+    }};
+}
+
+/// The error of a submit whose external id is already stored.
+fn duplicate(c: &NewComment) -> StoreError {
+    StoreError::Conflict(format!(
+        "comment {:?} of site {} already stored",
+        c.external_id, c.site_id
+    ))
+}
 
 /// A comment as validated at the edge, ready to store.
 #[derive(Clone, Debug)]
@@ -144,6 +220,10 @@ pub(crate) fn count_deltas(from: Option<&str>, to: Status) -> (i64, i64) {
 impl Store {
     /// Store a new comment, its verdict, the audit entry, the author's counters and the
     /// outbox event, atomically. A duplicate `(site, external_id)` is a `Conflict`.
+    ///
+    /// On SQLite the rows go through the group commit: they are written in one
+    /// transaction with those of the other submits waiting at that moment, and this
+    /// returns only once that transaction has committed.
     pub async fn insert_comment(
         &self,
         c: &NewComment,
@@ -151,61 +231,18 @@ impl Store {
         event: &OutboxEvent,
         now: i64,
     ) -> Result<()> {
-        let (approved, rejected) = count_deltas(None, v.status);
-        let rejected_at = (rejected > 0).then_some(now);
-        dispatch!(self, write, |pool| {
-            let mut tx = pool.begin().await?;
-            sqlx::query(
-                "INSERT INTO comments (id, site_id, external_id, content_hash, thread_id, thread_url, thread_title, \
-                 parent_id, author_id, author_name, author_email_hash, author_ip_hash, subject, body, language, status, \
-                 decision, decided_by, scores, reasons, model_version, rules_version, created_at, updated_at, risk) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, $24)",
-            )
-            .bind(&c.id)
-            .bind(&c.site_id)
-            .bind(&c.external_id)
-            .bind(&c.content_hash)
-            .bind(&c.thread_id)
-            .bind(&c.thread_url)
-            .bind(&c.thread_title)
-            .bind(&c.parent_id)
-            .bind(&c.author_id)
-            .bind(&c.author_name)
-            .bind(&c.author_email_hash)
-            .bind(&c.author_ip_hash)
-            .bind(&c.subject)
-            .bind(&c.body)
-            .bind(&v.language)
-            .bind(v.status.as_str())
-            .bind(&v.decision)
-            .bind(&v.decided_by)
-            .bind(&v.scores)
-            .bind(&v.reasons)
-            .bind(&v.model_version)
-            .bind(&v.rules_version)
-            .bind(now)
-            .bind(v.risk)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO authors (site_id, author_id, approved, rejected, last_rejected_at, first_seen) \
-                 VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT (site_id, author_id) DO UPDATE SET approved = authors.approved + $3, \
-                 rejected = authors.rejected + $4, last_rejected_at = COALESCE($5, authors.last_rejected_at)",
-            )
-            .bind(&c.site_id)
-            .bind(&c.author_id)
-            .bind(approved)
-            .bind(rejected)
-            .bind(rejected_at)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            insert_audit!(tx, &c.site_id, &c.id, "submit", None::<&str>, v, now);
-            insert_outbox!(tx, event);
-            tx.commit().await?;
-        });
-        Ok(())
+        match self {
+            Store::Sqlite { commits, .. } => commits.insert(c, v, event, now).await,
+            Store::Postgres(pg) => {
+                let mut tx = pg.begin().await?;
+                if !insert_comment_rows!(tx, c, v, event, now) {
+                    // Dropping the transaction rolls it back.
+                    return Err(duplicate(c));
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+        }
     }
 
     /// Replace a comment's content and verdict after an edit by its author.
@@ -346,10 +383,11 @@ impl Store {
         external_id: &str,
     ) -> Result<CommentRow> {
         match self {
-            Store::Sqlite { write, .. } => {
+            Store::Sqlite { write, commits, .. } => {
                 let writer = Store::Sqlite {
                     read: write.clone(),
                     write: write.clone(),
+                    commits: commits.clone(),
                 };
                 writer.get_comment(site_id, external_id, true).await
             }
@@ -365,10 +403,13 @@ impl Store {
         recent_since: i64,
     ) -> Result<AuthorHistory> {
         let row: Option<(i64, i64, i64)> = dispatch!(self, read, |pool| {
+            // `status || ''` keeps SQLite's planner (no statistics) off the
+            // (site, status) queue index, which would scan every rejected comment of
+            // the site; by (site, author) it reads only this author's comments.
             sqlx::query_as(
                 "SELECT a.approved, a.rejected, \
                  (SELECT COUNT(*) FROM comments c WHERE c.site_id = a.site_id AND c.author_id = a.author_id \
-                  AND c.status = 'rejected' AND c.updated_at >= $3) \
+                  AND c.status || '' = 'rejected' AND c.updated_at >= $3) \
                  FROM authors a WHERE a.site_id = $1 AND a.author_id = $2",
             )
             .bind(site_id)
@@ -429,4 +470,135 @@ impl Store {
         });
         Ok(n)
     }
+}
+
+/// Submits queued for the SQLite writer, each with the channel its request waits on.
+struct Pending {
+    comment: NewComment,
+    verdict: StoredVerdict,
+    event: OutboxEvent,
+    now: i64,
+    done: oneshot::Sender<Result<()>>,
+}
+
+/// Group commit for SQLite. SQLite has one writer, so a transaction per submit makes
+/// concurrent submits queue for the write connection and pay for a commit each. A
+/// single task instead takes every submit waiting at that moment (up to
+/// [`GroupCommit::MAX_BATCH`]), writes them in one transaction and answers each only
+/// after it committed, so a `2xx` still means stored. Nothing waits for a batch to
+/// fill: a lone submit is written at once; batches grow only while the previous commit
+/// runs. Each submit keeps its own outcome: a duplicate external id is a `Conflict`
+/// for that submit alone (the insert skips it), and if the batch fails as a whole for
+/// another reason than an unavailable database, its submits are retried one by one
+/// so one bad row cannot fail the others.
+#[derive(Clone)]
+pub struct GroupCommit {
+    queue: mpsc::Sender<Pending>,
+}
+
+impl std::fmt::Debug for GroupCommit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupCommit").finish_non_exhaustive()
+    }
+}
+
+impl GroupCommit {
+    /// Most submits written in one transaction.
+    pub(crate) const MAX_BATCH: usize = 256;
+
+    /// Start the writer task on `pool` (the one-connection writer pool). It stops when
+    /// the last handle is dropped.
+    pub(crate) fn start(pool: sqlx::SqlitePool) -> GroupCommit {
+        let (queue, pending) = mpsc::channel(4 * Self::MAX_BATCH);
+        tokio::spawn(write_loop(pool, pending));
+        GroupCommit { queue }
+    }
+
+    async fn insert(
+        &self,
+        c: &NewComment,
+        v: &StoredVerdict,
+        event: &OutboxEvent,
+        now: i64,
+    ) -> Result<()> {
+        let stopped = || StoreError::Unavailable("the database writer has stopped".into());
+        let (done, answer) = oneshot::channel();
+        let pending = Pending {
+            comment: c.clone(),
+            verdict: v.clone(),
+            event: event.clone(),
+            now,
+            done,
+        };
+        self.queue.send(pending).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+async fn write_loop(pool: sqlx::SqlitePool, mut pending: mpsc::Receiver<Pending>) {
+    let mut batch = Vec::with_capacity(GroupCommit::MAX_BATCH);
+    while pending.recv_many(&mut batch, GroupCommit::MAX_BATCH).await > 0 {
+        metrics::histogram!("raqib_sqlite_group_commit_size").record(batch.len() as f64);
+        match write_batch(&pool, &batch).await {
+            Ok(outcomes) => {
+                for (p, outcome) in batch.drain(..).zip(outcomes) {
+                    let _ = p.done.send(outcome);
+                }
+            }
+            Err(StoreError::Unavailable(why)) => {
+                for p in batch.drain(..) {
+                    let _ = p.done.send(Err(StoreError::Unavailable(why.clone())));
+                }
+            }
+            Err(e) if batch.len() == 1 => {
+                if let Some(p) = batch.pop() {
+                    let _ = p.done.send(Err(e));
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, size = batch.len(), "group commit failed; writing its comments one by one");
+                for p in batch.drain(..) {
+                    let outcome = match write_batch(&pool, std::slice::from_ref(&p)).await {
+                        Ok(mut one) => one.pop().unwrap_or(Ok(())),
+                        Err(e) => Err(e),
+                    };
+                    let _ = p.done.send(outcome);
+                }
+            }
+        }
+    }
+}
+
+/// Write a batch in one transaction: the outcome of each submit, in order, or the
+/// error that failed the whole transaction (then nothing of it is stored).
+async fn write_batch(pool: &sqlx::SqlitePool, batch: &[Pending]) -> Result<Vec<Result<()>>> {
+    let mut conn = pool.acquire().await?;
+    match write_on(&mut conn, batch).await {
+        Ok(outcomes) => Ok(outcomes),
+        Err(e) => {
+            // After a failed write (SQLITE_FULL, SQLITE_IOERR) SQLite may roll the
+            // transaction back by itself while sqlx still counts it open; the next
+            // "transaction" on this connection would then be a savepoint inside one
+            // that never commits, and its comments would be acknowledged unstored.
+            // Close the connection instead; the pool opens a fresh one.
+            drop(conn.detach());
+            Err(e)
+        }
+    }
+}
+
+async fn write_on(conn: &mut sqlx::SqliteConnection, batch: &[Pending]) -> Result<Vec<Result<()>>> {
+    use sqlx::Connection as _;
+    let mut tx = conn.begin().await?;
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for p in batch {
+        let stored = insert_comment_rows!(tx, &p.comment, &p.verdict, &p.event, p.now);
+        outcomes.push(if stored {
+            Ok(())
+        } else {
+            Err(duplicate(&p.comment))
+        });
+    }
+    tx.commit().await?;
+    Ok(outcomes)
 }

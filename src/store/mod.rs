@@ -21,7 +21,7 @@ mod ui_queries;
 mod ui_sessions;
 mod users;
 
-pub use comments::{CommentRow, NewComment, StoredVerdict};
+pub use comments::{CommentRow, GroupCommit, NewComment, StoredVerdict};
 pub use compat::{CompatSite, FeedbackLabelRow, NewFeedbackLabel};
 pub use models::ModelRow;
 pub use outbox::{ClaimedEvent, DeliveryFilter, DeliveryRow, DeliveryState};
@@ -43,6 +43,8 @@ pub enum Store {
     Sqlite {
         read: sqlx::SqlitePool,
         write: sqlx::SqlitePool,
+        /// New comments are written through this batching writer (see [`comments`]).
+        commits: comments::GroupCommit,
     },
     Postgres(sqlx::PgPool),
 }
@@ -99,9 +101,15 @@ pub enum StoreError {
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                StoreError::Unavailable(e.to_string())
-            }
+            // A connection that cannot be made or breaks mid-way (a reset, a peer that
+            // closes during the TLS or start-up exchange, a crashed SQLite worker) is
+            // the database being unreachable, not a bug: 503, try again.
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e.to_string()),
             sqlx::Error::RowNotFound => StoreError::NotFound,
             sqlx::Error::Database(db) if db.is_unique_violation() => {
                 StoreError::Conflict(db.message().to_string())
@@ -163,7 +171,7 @@ impl Store {
 
     pub async fn close(&self) {
         match self {
-            Store::Sqlite { read, write } => {
+            Store::Sqlite { read, write, .. } => {
                 read.close().await;
                 write.close().await;
             }

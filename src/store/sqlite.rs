@@ -40,5 +40,10 @@ pub(super) async fn connect(url: &str, settings: &Settings) -> Result<Store> {
         .acquire_timeout(acquire)
         .connect_with(options.read_only(false))
         .await?;
-    Ok(Store::Sqlite { read, write })
+    let commits = super::comments::GroupCommit::start(write.clone());
+    Ok(Store::Sqlite {
+        read,
+        write,
+        commits,
+    })
 }

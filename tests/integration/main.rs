@@ -21,6 +21,9 @@ mod compat;
 mod durability;
 /// Problem documents for every kind of bad input; the service keeps serving.
 mod errors;
+/// Faults: kill -9 mid-load, database and Redis cut, full or read-only SQLite,
+/// hanging webhook receivers, slow and idle clients, abusive input.
+mod faults;
 /// The model registry: list and activate versions across instances.
 mod models;
 /// Health, readiness, metrics, OpenAPI, request ids.
