@@ -415,11 +415,16 @@ async fn an_admin_edits_a_rule_after_a_backtest() {
     browser
         .type_into(&browser.find("#rule-json").await, narrowed)
         .await;
+    // The page already shows the first save's notice: mark this document so the wait
+    // only ends on the page the second save loads.
+    browser
+        .script("window.raqibBeforeSave = true; return null;", json!([]))
+        .await;
     browser.click(&browser.find("#rule-save").await).await;
     browser
         .wait_for(
             "the second save",
-            "return !!document.querySelector('.notice');",
+            "return !window.raqibBeforeSave && !!document.querySelector('.notice');",
             json!([]),
         )
         .await;
