@@ -80,6 +80,8 @@ async fn serve_bootstraps_a_demo_site_and_shuts_down_gracefully() {
         dir.path().join("raqib.db").exists(),
         "the SQLite database is created under data_dir"
     );
+    // This test builds its client before any in-process app installs the TLS provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::new();
     let res = client
         .post(format!("{base}/v1/comments"))

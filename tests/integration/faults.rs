@@ -248,6 +248,7 @@ async fn serve(mut cmd: Command, port: u16) -> Server {
             .spawn()
             .unwrap(),
     );
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
