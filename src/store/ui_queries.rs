@@ -1,6 +1,6 @@
 //! Reads and one lease the web UI needs beyond the JSON API: a comment by raqib id
-//! (any site; the caller checks the scope), the other comments of its thread, the
-//! author's counters, and claiming one particular comment when a moderator opens it.
+//! (any site; the caller checks the scope), the other comments of its thread, and
+//! claiming one particular comment when a moderator opens it.
 
 use super::comments::{COMMENT_COLUMNS, CommentRow};
 use super::{Result, Store, StoreError, dispatch};
@@ -38,20 +38,6 @@ impl Store {
                 .await?
         });
         Ok(rows)
-    }
-
-    /// An author's approved and rejected counts on a site, `(0, 0)` when unknown.
-    pub async fn author_counts(&self, site_id: &str, author_id: &str) -> Result<(i64, i64)> {
-        let row: Option<(i64, i64)> = dispatch!(self, read, |pool| {
-            sqlx::query_as(
-                "SELECT approved, rejected FROM authors WHERE site_id = $1 AND author_id = $2",
-            )
-            .bind(site_id)
-            .bind(author_id)
-            .fetch_optional(pool)
-            .await?
-        });
-        Ok(row.unwrap_or((0, 0)))
     }
 
     /// Lease one pending comment to `user` until `now + lease_ms`, the way

@@ -188,25 +188,20 @@ pub(crate) async fn sites_create(
     let t = session.texts();
     match res {
         Ok((_, created)) => {
-            let page = sites_page(&state, &session).await.map(|mut p| {
-                p.secrets_site = created.0.site_id.clone();
-                p.secrets = vec![
-                    Secret {
-                        label: t.id,
-                        value: created.0.site_id.clone(),
-                    },
-                    Secret {
-                        label: t.api_key,
-                        value: created.0.api_key.clone(),
-                    },
-                    Secret {
-                        label: t.webhook_secret,
-                        value: created.0.webhook_secret.clone(),
-                    },
-                ];
-                p
-            });
-            render(&session, StatusCode::CREATED, page)
+            let created = created.0;
+            let secrets = vec![
+                (t.id, created.site_id.clone()),
+                (t.api_key, created.api_key),
+                (t.webhook_secret, created.webhook_secret),
+            ];
+            show_once(
+                &state,
+                &session,
+                StatusCode::CREATED,
+                created.site_id,
+                secrets,
+            )
+            .await
         }
         Err(e) if is_server_error(&e) => session::internal(session.lang, "creating a site", &e),
         Err(e) => {
@@ -217,6 +212,25 @@ pub(crate) async fn sites_create(
             render(&session, StatusCode::UNPROCESSABLE_ENTITY, page)
         }
     }
+}
+
+/// The sites page with one site's new secrets, labelled, shown on this response only.
+async fn show_once(
+    state: &AppState,
+    session: &Session,
+    status: StatusCode,
+    site_id: String,
+    secrets: Vec<(&'static str, String)>,
+) -> Response {
+    let page = sites_page(state, session).await.map(|mut p| {
+        p.secrets_site = site_id;
+        p.secrets = secrets
+            .into_iter()
+            .map(|(label, value)| Secret { label, value })
+            .collect();
+        p
+    });
+    render(session, status, page)
 }
 
 /// `POST /ui/admin/sites/{id}/rotate-key`: a new API key, shown on this response only.
@@ -237,16 +251,8 @@ pub(crate) async fn sites_rotate(
     .await;
     match res {
         Ok(key) => {
-            let t = session.texts();
-            let page = sites_page(&state, &session).await.map(|mut p| {
-                p.secrets_site = id.clone();
-                p.secrets = vec![Secret {
-                    label: t.api_key,
-                    value: key.0.api_key.clone(),
-                }];
-                p
-            });
-            render(&session, StatusCode::OK, page)
+            let secrets = vec![(session.texts().api_key, key.0.api_key)];
+            show_once(&state, &session, StatusCode::OK, id, secrets).await
         }
         Err(ApiError::NotFound) => session::not_found(&session),
         Err(e) => session::internal(session.lang, "rotating a key", &e),
@@ -272,16 +278,8 @@ pub(crate) async fn sites_rotate_secret(
     .await;
     match res {
         Ok(rotated) => {
-            let t = session.texts();
-            let page = sites_page(&state, &session).await.map(|mut p| {
-                p.secrets_site = id.clone();
-                p.secrets = vec![Secret {
-                    label: t.webhook_secret,
-                    value: rotated.0.webhook_secret.clone(),
-                }];
-                p
-            });
-            render(&session, StatusCode::OK, page)
+            let secrets = vec![(session.texts().webhook_secret, rotated.0.webhook_secret)];
+            show_once(&state, &session, StatusCode::OK, id, secrets).await
         }
         Err(ApiError::NotFound) => session::not_found(&session),
         Err(e) => session::internal(session.lang, "rotating a webhook secret", &e),

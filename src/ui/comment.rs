@@ -79,7 +79,7 @@ async fn load(
         c.claim_expires_at = Some(now + lease_ms(state));
     }
     let store = state.store();
-    let (approved, rejected) = store.author_counts(&c.site_id, &c.author_id).await?;
+    let history = store.author_history(&c.site_id, &c.author_id, now).await?;
     let reports = store.reports_for(std::slice::from_ref(&c.id)).await?;
     let sites = vec![store.get_site(&c.site_id).await?];
     let thread = store
@@ -91,8 +91,8 @@ async fn load(
     let events = store.outbox_events_of(id).await?;
     let row = QueueRow {
         comment: c.clone(),
-        author_approved: approved,
-        author_rejected: rejected,
+        author_approved: i64::from(history.approved),
+        author_rejected: i64::from(history.rejected),
         author_first_seen: None,
     };
     let Some(card) = card(&row, &reports, &sites, session, now) else {

@@ -346,25 +346,13 @@ macro_rules! both_backends {
         )*
     };
     ($($name:ident),* $(,)?) => {
-        $(
-            mod $name {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    let app = crate::helpers::TestApp::spawn(crate::helpers::Backend::Sqlite, stringify!($name)).await.unwrap();
-                    super::$name(app).await;
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    if let Some(app) = crate::helpers::TestApp::spawn(crate::helpers::Backend::Postgres, stringify!($name)).await {
-                        super::$name(app).await;
-                    }
-                }
-            }
-        )*
+        crate::helpers::both_backends!(with(crate::helpers::as_configured): $($name),*);
     };
 }
 pub(crate) use both_backends;
+
+/// The settings `test_settings` made, unchanged.
+pub fn as_configured(_: &mut Settings) {}
 
 /// No classifier: verdicts come from the rules alone, so a test of rules or wire
 /// formats does not move when the shipped model is retrained.
