@@ -26,6 +26,9 @@ struct CutProxy {
     up: Arc<AtomicBool>,
     /// Bumped on every cut so running pipes notice and close.
     epoch: Arc<AtomicUsize>,
+    /// Pipes still open: a cut is complete only when this is zero, otherwise a request
+    /// sent right after `cut()` could still pass on a pipe that has not noticed yet.
+    live: Arc<AtomicUsize>,
     accept: tokio::task::JoinHandle<()>,
 }
 
@@ -35,7 +38,8 @@ impl CutProxy {
         let addr = listener.local_addr().unwrap();
         let up = Arc::new(AtomicBool::new(true));
         let epoch = Arc::new(AtomicUsize::new(0));
-        let (up2, epoch2) = (up.clone(), epoch.clone());
+        let live = Arc::new(AtomicUsize::new(0));
+        let (up2, epoch2, live2) = (up.clone(), epoch.clone(), live.clone());
         let accept = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 if !up2.load(Ordering::SeqCst) {
@@ -47,6 +51,8 @@ impl CutProxy {
                 };
                 let born = epoch2.load(Ordering::SeqCst);
                 let epoch = epoch2.clone();
+                let live = live2.clone();
+                live.fetch_add(1, Ordering::SeqCst);
                 tokio::spawn(async move {
                     let (mut cr, mut cw) = client.into_split();
                     let (mut sr, mut sw) = server.into_split();
@@ -60,6 +66,7 @@ impl CutProxy {
                         _ = tokio::io::copy(&mut sr, &mut cw) => {}
                         () = cut => {}
                     }
+                    live.fetch_sub(1, Ordering::SeqCst);
                 });
             }
         });
@@ -67,13 +74,18 @@ impl CutProxy {
             addr,
             up,
             epoch,
+            live,
             accept,
         }
     }
 
-    fn cut(&self) {
+    async fn cut(&self) {
         self.up.store(false, Ordering::SeqCst);
         self.epoch.fetch_add(1, Ordering::SeqCst);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.live.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 
     fn restore(&self) {
@@ -442,7 +454,7 @@ async fn postgres_connection_cut_gives_503_and_recovers() {
     let (status, v) = app.submit(&comment("before", "قبل الانقطاع")).await;
     assert_eq!(status, 201, "{v}");
 
-    proxy.cut();
+    proxy.cut().await;
     let mut refused = Vec::new();
     for i in 0..5 {
         let ext = format!("during-{i}");
@@ -513,7 +525,7 @@ async fn redis_cut_falls_back_and_keeps_answering() {
     .unwrap();
     let body = |ext: &str, author: &str| json!({"external_id": ext, "thread": {"id": "t"}, "author": {"id": author}, "body": "redis fault"});
     assert_eq!(app.submit(&body("r-0", "a0")).await.0, 201);
-    proxy.cut();
+    proxy.cut().await;
     let started = Instant::now();
     for i in 1..=6 {
         let (status, v) = app.submit(&body(&format!("r-{i}"), &format!("a{i}"))).await;
