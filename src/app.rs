@@ -1,6 +1,7 @@
 //! Wiring: the shared [`AppState`], building the app from settings, the background
 //! tasks (rule reload, webhook delivery, rate-limit housekeeping), serving with graceful shutdown.
 
+use crate::cache::TtlCache;
 use crate::config::Settings;
 use crate::http;
 use crate::moderation::Engine;
@@ -37,47 +38,20 @@ struct Inner {
     clock_offset_ms: std::sync::atomic::AtomicI64,
     webhooks: Arc<Deliverer>,
     limiter: Arc<crate::ratelimit::Limiter>,
-    site_keys: SiteKeyCache,
+    /// API key → site, remembered for `server.site_cache_ms` so the host-site API
+    /// does not query the database for its key on every call. Only found keys are
+    /// kept (a new key works at once). A change made through this instance (key
+    /// rotation, policy, limits, webhook) empties it at once; another instance — or
+    /// the CLI — may answer with the old key or settings for at most
+    /// `site_cache_ms` more.
+    site_keys: TtlCache<String, ApiKeyAuth>,
+    /// `site \0 author` → history, for `/v1/check` only (see `service::check`).
+    check_history: TtlCache<String, crate::moderation::AuthorHistory>,
 }
 
-/// API key → site, remembered for `server.site_cache_ms` so the host-site API does
-/// not query the database for its key on every call. Only found keys are kept (a new
-/// key works at once). A change made through this instance (key rotation, policy,
-/// limits, webhook) empties it at once; another instance — or the CLI — may answer
-/// with the old key or settings for at most `site_cache_ms` more.
-struct SiteKeyCache {
-    ttl: Duration,
-    entries: std::sync::RwLock<HashMap<String, (std::time::Instant, ApiKeyAuth)>>,
-}
-
-impl SiteKeyCache {
-    /// Above this many keys the cache starts over; a real deployment has far fewer.
-    const MAX_ENTRIES: usize = 10_000;
-
-    fn get(&self, hash: &str) -> Option<ApiKeyAuth> {
-        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        let (at, auth) = entries.get(hash)?;
-        (at.elapsed() < self.ttl).then(|| auth.clone())
-    }
-
-    fn put(&self, hash: String, auth: ApiKeyAuth) {
-        if self.ttl.is_zero() {
-            return;
-        }
-        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= Self::MAX_ENTRIES {
-            entries.clear();
-        }
-        entries.insert(hash, (std::time::Instant::now(), auth));
-    }
-
-    fn clear(&self) {
-        self.entries
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
-    }
-}
+/// Above this many keys a cache starts over; a real deployment has far fewer sites,
+/// and far fewer authors checking within one time-to-live.
+const CACHE_MAX_ENTRIES: usize = 10_000;
 
 /// The compiled moderation engines: the shipped rule packs for every site, plus each
 /// site's own rules on top. Replaced as a whole when rules change.
@@ -227,6 +201,11 @@ impl AppState {
         Ok(found)
     }
 
+    /// Author histories recently read for `/v1/check`.
+    pub(crate) fn check_history(&self) -> &TtlCache<String, crate::moderation::AuthorHistory> {
+        &self.inner.check_history
+    }
+
     /// A site's key or settings changed through this instance: forget every cached
     /// key, so the next call reads them afresh.
     pub fn sites_changed(&self) {
@@ -369,6 +348,7 @@ impl App {
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
         let site_cache_ms = settings.server.site_cache_ms;
+        let check_history_ms = settings.server.check_history_cache_ms;
         let state = AppState {
             inner: Arc::new(Inner {
                 settings,
@@ -381,10 +361,11 @@ impl App {
                 clock_offset_ms: std::sync::atomic::AtomicI64::new(0),
                 webhooks,
                 limiter: Arc::new(limiter),
-                site_keys: SiteKeyCache {
-                    ttl: Duration::from_millis(site_cache_ms),
-                    entries: std::sync::RwLock::new(HashMap::new()),
-                },
+                site_keys: TtlCache::new(Duration::from_millis(site_cache_ms), CACHE_MAX_ENTRIES),
+                check_history: TtlCache::new(
+                    Duration::from_millis(check_history_ms),
+                    CACHE_MAX_ENTRIES,
+                ),
             }),
         };
         if let Err(e) = state.register_models().await {

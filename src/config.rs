@@ -97,6 +97,10 @@ pub struct ServerSettings {
     pub trusted_proxies: Vec<String>,
     /// How long an API key's site is remembered, in ms (0: look it up every time).
     pub site_cache_ms: u64,
+    /// How long `/v1/check` reuses an author's history, in ms (0: read it every
+    /// time). A dry run called as the author types needs no fresher history than
+    /// this; submits always read it afresh.
+    pub check_history_cache_ms: u64,
     /// A client must send a request's headers within this long, in ms, and a
     /// connection receiving nothing for this long is closed (slow and idle clients).
     pub header_read_timeout_ms: u64,
@@ -112,6 +116,7 @@ impl Default for ServerSettings {
             shutdown_grace_s: 30,
             trusted_proxies: Vec::new(),
             site_cache_ms: 2_000,
+            check_history_cache_ms: 2_000,
             header_read_timeout_ms: 10_000,
         }
     }

@@ -17,6 +17,7 @@
 //! - [`cli`]: the `raqib` command line.
 pub mod app;
 pub mod auth;
+pub mod cache;
 pub mod cli;
 pub mod compat;
 pub mod config;

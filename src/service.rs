@@ -204,8 +204,24 @@ pub async fn check(
     {
         limiter.check(&[d]).await?;
     }
-    let now = state.now();
-    let (verdict, model, rules) = moderate(state, site, sub, now).await?;
+    // A check is a preview, often repeated as the author types: the author's
+    // history may be up to `check_history_cache_ms` old, which saves a database read
+    // per keystroke-driven call.
+    let policy = site.policy()?;
+    let key = format!("{}\0{}", site.id, sub.author_id);
+    let history = match state.check_history().get(&key) {
+        Some(h) => h,
+        None => {
+            let since = state.now() - i64::from(policy.recent_rejection_days) * 86_400_000;
+            let h = state
+                .store()
+                .author_history(&site.id, &sub.author_id, since)
+                .await?;
+            state.check_history().put(key, h);
+            h
+        }
+    };
+    let (verdict, model, rules) = moderate_with(state, site, sub, &policy, &history);
     Ok(VerdictResponse::from_verdict(
         verdict,
         None,
@@ -226,19 +242,26 @@ pub async fn submit(
         .clone()
         .ok_or_else(|| ApiError::validation("external_id", "required"))?;
     let hash = sub.content_hash();
-    match state
+    let now = state.now();
+    let policy = site.policy()?;
+    let since = now - i64::from(policy.recent_rejection_days) * 86_400_000;
+    let (exists, history) = state
         .store()
-        .get_comment(&site.id, &external_id, true)
-        .await
-    {
-        Ok(existing) => return same_or_conflict(&existing, &hash),
-        Err(StoreError::NotFound) => {}
-        Err(e) => return Err(e.into()),
+        .submit_context(&site.id, &external_id, &sub.author_id, since)
+        .await?;
+    if exists {
+        match state
+            .store()
+            .get_comment(&site.id, &external_id, true)
+            .await
+        {
+            Ok(existing) => return same_or_conflict(&existing, &hash),
+            Err(StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
     }
     // A retry of a stored comment (above) is not charged again; a new one is, before
     // any scoring.
-    let now = state.now();
-    let (policy, history) = author_history(state, site, sub, now).await?;
     rate_limit_comment(state, site, sub, &history).await?;
     let (verdict, model, rules) = moderate_with(state, site, sub, &policy, &history);
     let id = uuid::Uuid::now_v7().to_string();

@@ -16,7 +16,7 @@
 //! Nothing here allocates: n-gram windows are fixed arrays and features are passed to
 //! a callback as they are hashed.
 
-use super::normalize::{NORMALIZER_VERSION, NormStats};
+use super::normalize::{NORMALIZER_VERSION, NormStats, is_letter, is_number, is_word_char};
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever tokenisation, hashing or the dense signals change.
@@ -212,7 +212,7 @@ pub fn is_link(token: &str) -> bool {
         ".com", ".net", ".org", ".info", ".io", ".ly", ".me", ".co", ".xyz", ".biz", ".site",
         ".online", ".shop", ".link",
     ];
-    let t = token.trim_matches(|c: char| !c.is_alphanumeric() && c != '/');
+    let t = token.trim_matches(|c: char| !is_word_char(c) && c != '/');
     if t.starts_with("http://") || t.starts_with("https://") || t.starts_with("www.") {
         return true;
     }
@@ -248,7 +248,7 @@ pub fn for_each_feature(cfg: &FeatureConfig, parts: &[&str], mut emit: impl FnMu
             }
             // Word features use the token without surrounding punctuation; a token
             // that is only punctuation or emoji is kept whole (emoji carry signal).
-            let trimmed = token.trim_matches(|c: char| !c.is_alphanumeric());
+            let trimmed = token.trim_matches(|c: char| !is_word_char(c));
             let word = if trimmed.is_empty() { token } else { trimmed };
             let wh = word.chars().fold(seed(Family::Word), fnv_char);
             emit(Family::Word, bucket(wh, bits));
@@ -329,13 +329,13 @@ pub fn dense_signals(raw_parts: &[&str], stats: NormStats) -> [f32; N_DENSE] {
         let mut same = 0u32;
         for c in part.chars() {
             chars += 1;
-            if is_arabic(c) && c.is_alphabetic() {
+            if is_arabic(c) && is_letter(c) {
                 arabic += 1;
             } else if c.is_ascii_alphabetic() {
                 latin += 1;
                 upper += u32::from(c.is_ascii_uppercase());
             }
-            if c.is_numeric() {
+            if is_number(c) {
                 digits += 1;
                 run_digits += 1;
             } else if !matches!(c, ' ' | '-' | '+' | '.' | '(' | ')') {

@@ -190,6 +190,18 @@ pub(crate) fn is_letter(c: char) -> bool {
     c.is_alphabetic()
 }
 
+/// Numeric characters (`char::is_numeric`), with the same fast paths: the Arabic
+/// base letters are not numbers, and most comments are made of little else.
+pub(crate) fn is_number(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_digit();
+    }
+    if matches!(c, '\u{0621}'..='\u{063F}' | '\u{0641}'..='\u{064A}') {
+        return false;
+    }
+    c.is_numeric()
+}
+
 /// Arabic-script letters (after folding; digits are already ASCII by then).
 pub(crate) fn is_arabic_letter(c: char) -> bool {
     if c.is_ascii() {
@@ -213,6 +225,15 @@ pub(crate) fn is_plain(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_paths_agree_with_the_unicode_tables_everywhere() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(is_word_char(c), c.is_alphanumeric(), "{c:?}");
+            assert_eq!(is_letter(c), c.is_alphabetic(), "{c:?}");
+            assert_eq!(is_number(c), c.is_numeric(), "{c:?}");
+        }
+    }
 
     #[test]
     fn folds_follow_the_spec_table() {

@@ -98,7 +98,10 @@ pub fn detect_language(text: &str, hint: Option<&str>) -> String {
 /// Arabizi function words.
 fn arabizi_cues(text: &str) -> usize {
     let mut cues = 0;
-    for word in text.split(|c: char| !c.is_alphanumeric() && c != '\'') {
+    for word in text.split(|c: char| !super::chars::is_word_char(c) && c != '\'') {
+        if word.is_empty() {
+            continue;
+        }
         let lower = word.to_lowercase();
         let chars: Vec<char> = lower.chars().collect();
         let digit_letter = chars.iter().enumerate().any(|(i, c)| {

@@ -22,6 +22,7 @@ mod tokens;
 #[cfg(test)]
 mod proptests;
 
+pub(crate) use chars::{is_letter, is_number, is_word_char};
 pub use lang::detect_language;
 pub(crate) use latin::{
     ArabiziShape, arabizi_canon, arabizi_fits, arabizi_shape, mask_is_ambiguous,
