@@ -5,6 +5,7 @@
 use super::{Result, Store, StoreError, dispatch};
 use crate::moderation::{AuthorHistory, Status};
 use crate::webhooks::OutboxEvent;
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// Append an audit entry for a verdict inside the caller's transaction.
@@ -53,7 +54,7 @@ pub(crate) use insert_outbox;
 /// round trip and one implicit transaction instead of six. Under load
 /// the round trips, not PostgreSQL, were what a submit waited for.
 async fn insert_comment_pg(
-    pg: &sqlx::PgPool,
+    pg: &mut sqlx::PgConnection,
     c: &NewComment,
     v: &StoredVerdict,
     e: &OutboxEvent,
@@ -253,13 +254,8 @@ impl Store {
         now: i64,
     ) -> Result<()> {
         match self {
-            Store::Sqlite { commits, .. } => commits.insert(c, v, event, now).await,
-            Store::Postgres(pg) => {
-                if insert_comment_pg(pg, c, v, event, now).await? {
-                    Ok(())
-                } else {
-                    Err(duplicate(c))
-                }
+            Store::Sqlite { commits, .. } | Store::Postgres(_, commits) => {
+                commits.insert(c, v, event, now).await
             }
         }
     }
@@ -410,7 +406,7 @@ impl Store {
                 };
                 writer.get_comment(site_id, external_id, true).await
             }
-            Store::Postgres(_) => self.get_comment(site_id, external_id, true).await,
+            Store::Postgres(..) => self.get_comment(site_id, external_id, true).await,
         }
     }
 
@@ -524,16 +520,23 @@ struct Pending {
     done: oneshot::Sender<Result<()>>,
 }
 
-/// Group commit for SQLite. SQLite has one writer, so a transaction per submit makes
-/// concurrent submits queue for the write connection and pay for a commit each. A
-/// single task instead takes every submit waiting at that moment (up to
-/// [`GroupCommit::MAX_BATCH`]), writes them in one transaction and answers each only
-/// after it committed, so a `2xx` still means stored. Nothing waits for a batch to
-/// fill: a lone submit is written at once; batches grow only while the previous commit
-/// runs. Each submit keeps its own outcome: a duplicate external id is a `Conflict`
-/// for that submit alone (the insert skips it), and if the batch fails as a whole for
-/// another reason than an unavailable database, its submits are retried one by one
-/// so one bad row cannot fail the others.
+/// Where a [`GroupCommit`] writes.
+pub(crate) enum Writer {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+/// Group commit for new comments. SQLite has one writer, so a transaction per submit
+/// makes concurrent submits queue for the write connection and pay for a commit
+/// each; on PostgreSQL each commit waits for its own WAL flush. A writer task instead
+/// takes every submit waiting at that moment (up to [`GroupCommit::MAX_BATCH`]),
+/// writes them in one transaction and answers each only after it committed, so a
+/// `2xx` still means stored. Nothing waits for a batch to fill: a lone submit is
+/// written at once; batches grow only while the previous commit runs. Each submit
+/// keeps its own outcome: a duplicate external id is a `Conflict` for that submit
+/// alone (the insert skips it), and if the batch fails as a whole for another reason
+/// than an unavailable database, its submits are retried one by one so one bad row
+/// cannot fail the others.
 #[derive(Clone)]
 pub struct GroupCommit {
     queue: mpsc::Sender<Pending>,
@@ -548,12 +551,24 @@ impl std::fmt::Debug for GroupCommit {
 impl GroupCommit {
     /// Most submits written in one transaction.
     pub(crate) const MAX_BATCH: usize = 256;
+    /// Concurrent batches on PostgreSQL.
+    const PG_WRITERS: usize = 4;
 
-    /// Start the writer task on `pool` (the one-connection writer pool). It stops when
-    /// the last handle is dropped.
-    pub(crate) fn start(pool: sqlx::SqlitePool) -> GroupCommit {
+    /// Start the writer task on `pool` (SQLite: the one-connection writer pool). It
+    /// stops when the last handle is dropped.
+    pub(crate) fn start(pool: Writer) -> GroupCommit {
         let (queue, pending) = mpsc::channel(4 * Self::MAX_BATCH);
-        tokio::spawn(write_loop(pool, pending));
+        // SQLite has one writer; PostgreSQL runs a few batches at once, since each
+        // statement of a batch is a round trip and one writer would serialize them.
+        let writers = match pool {
+            Writer::Sqlite(_) => 1,
+            Writer::Postgres(_) => Self::PG_WRITERS,
+        };
+        let pool = Arc::new(pool);
+        let pending = Arc::new(tokio::sync::Mutex::new(pending));
+        for _ in 0..writers {
+            tokio::spawn(write_loop(pool.clone(), pending.clone()));
+        }
         GroupCommit { queue }
     }
 
@@ -578,10 +593,19 @@ impl GroupCommit {
     }
 }
 
-async fn write_loop(pool: sqlx::SqlitePool, mut pending: mpsc::Receiver<Pending>) {
+async fn write_loop(pool: Arc<Writer>, pending: Arc<tokio::sync::Mutex<mpsc::Receiver<Pending>>>) {
     let mut batch = Vec::with_capacity(GroupCommit::MAX_BATCH);
-    while pending.recv_many(&mut batch, GroupCommit::MAX_BATCH).await > 0 {
-        metrics::histogram!("raqib_sqlite_group_commit_size").record(batch.len() as f64);
+    loop {
+        // Take what is waiting, then let the next writer take the next batch.
+        let taken = pending
+            .lock()
+            .await
+            .recv_many(&mut batch, GroupCommit::MAX_BATCH)
+            .await;
+        if taken == 0 {
+            break;
+        }
+        metrics::histogram!("raqib_group_commit_size").record(batch.len() as f64);
         match write_batch(&pool, &batch).await {
             Ok(outcomes) => {
                 for (p, outcome) in batch.drain(..).zip(outcomes) {
@@ -614,7 +638,11 @@ async fn write_loop(pool: sqlx::SqlitePool, mut pending: mpsc::Receiver<Pending>
 
 /// Write a batch in one transaction: the outcome of each submit, in order, or the
 /// error that failed the whole transaction (then nothing of it is stored).
-async fn write_batch(pool: &sqlx::SqlitePool, batch: &[Pending]) -> Result<Vec<Result<()>>> {
+async fn write_batch(pool: &Writer, batch: &[Pending]) -> Result<Vec<Result<()>>> {
+    let pool = match pool {
+        Writer::Sqlite(pool) => pool,
+        Writer::Postgres(pool) => return write_on_pg(pool, batch).await,
+    };
     let mut conn = pool.acquire().await?;
     match write_on(&mut conn, batch).await {
         Ok(outcomes) => Ok(outcomes),
@@ -628,6 +656,35 @@ async fn write_batch(pool: &sqlx::SqlitePool, batch: &[Pending]) -> Result<Vec<R
             Err(e)
         }
     }
+}
+
+/// A PostgreSQL batch: one statement per comment, one commit (one WAL flush) for
+/// all. Comments are written in (site, author) order so two instances' batches
+/// take the author rows' locks in the same order and cannot deadlock each other.
+async fn write_on_pg(pool: &sqlx::PgPool, batch: &[Pending]) -> Result<Vec<Result<()>>> {
+    let mut order: Vec<usize> = (0..batch.len()).collect();
+    order.sort_by(|&a, &b| {
+        let key = |i: usize| (&batch[i].comment.site_id, &batch[i].comment.author_id);
+        key(a).cmp(&key(b))
+    });
+    let mut stored = vec![false; batch.len()];
+    let mut tx = pool.begin().await?;
+    for i in order {
+        let p = &batch[i];
+        stored[i] = insert_comment_pg(&mut tx, &p.comment, &p.verdict, &p.event, p.now).await?;
+    }
+    tx.commit().await?;
+    Ok(batch
+        .iter()
+        .zip(stored)
+        .map(|(p, ok)| {
+            if ok {
+                Ok(())
+            } else {
+                Err(duplicate(&p.comment))
+            }
+        })
+        .collect())
 }
 
 async fn write_on(conn: &mut sqlx::SqliteConnection, batch: &[Pending]) -> Result<Vec<Result<()>>> {

@@ -46,7 +46,8 @@ pub enum Store {
         /// New comments are written through this batching writer (see [`comments`]).
         commits: comments::GroupCommit,
     },
-    Postgres(sqlx::PgPool),
+    /// The pool, and the batching writer new comments go through.
+    Postgres(sqlx::PgPool, comments::GroupCommit),
 }
 
 /// Run the same code against whichever pool the store holds. `write` picks the writer
@@ -58,7 +59,7 @@ macro_rules! dispatch {
                 let $pool = write;
                 $body
             }
-            $crate::store::Store::Postgres(pg) => {
+            $crate::store::Store::Postgres(pg, _) => {
                 let $pool = pg;
                 $body
             }
@@ -70,7 +71,7 @@ macro_rules! dispatch {
                 let $pool = read;
                 $body
             }
-            $crate::store::Store::Postgres(pg) => {
+            $crate::store::Store::Postgres(pg, _) => {
                 let $pool = pg;
                 $body
             }
@@ -148,7 +149,7 @@ impl Store {
     pub async fn migrate(&self) -> Result<()> {
         match self {
             Store::Sqlite { write, .. } => sqlite::MIGRATOR.run(write).await?,
-            Store::Postgres(pg) => postgres::MIGRATOR.run(pg).await?,
+            Store::Postgres(pg, _) => postgres::MIGRATOR.run(pg).await?,
         }
         self.ensure_pii_key().await?;
         Ok(())
@@ -157,7 +158,7 @@ impl Store {
     pub fn kind(&self) -> &'static str {
         match self {
             Store::Sqlite { .. } => "sqlite",
-            Store::Postgres(_) => "postgres",
+            Store::Postgres(..) => "postgres",
         }
     }
 
@@ -175,7 +176,7 @@ impl Store {
                 read.close().await;
                 write.close().await;
             }
-            Store::Postgres(pg) => pg.close().await,
+            Store::Postgres(pg, _) => pg.close().await,
         }
     }
 

@@ -127,7 +127,7 @@ impl Store {
     fn skip_locked(&self) -> &'static str {
         match self {
             Store::Sqlite { .. } => "",
-            Store::Postgres(_) => " FOR UPDATE OF o SKIP LOCKED",
+            Store::Postgres(..) => " FOR UPDATE OF o SKIP LOCKED",
         }
     }
 
@@ -324,7 +324,7 @@ impl Store {
             Store::Sqlite { write, .. } => {
                 sqlx::query(SEQUENCE).execute(write).await?.rows_affected()
             }
-            Store::Postgres(pg) => {
+            Store::Postgres(pg, _) => {
                 let mut tx = pg.begin().await?;
                 sqlx::query("SELECT pg_advisory_xact_lock($1)")
                     .bind(FEED_LOCK_KEY)

@@ -13,5 +13,9 @@ pub(super) async fn connect(url: &str, settings: &Settings) -> Result<Store> {
         .acquire_timeout(Duration::from_millis(settings.database.acquire_timeout_ms))
         .connect(url)
         .await?;
-    Ok(Store::Postgres(pool))
+    // New comments go through a group commit as on SQLite: under load a commit per
+    // submit made every submit wait for its own WAL flush.
+    let commits =
+        super::comments::GroupCommit::start(super::comments::Writer::Postgres(pool.clone()));
+    Ok(Store::Postgres(pool, commits))
 }

@@ -155,7 +155,7 @@ impl Store {
     fn in_json_list(&self, column: &str, n: usize) -> String {
         match self {
             Store::Sqlite { .. } => format!("{column} IN (SELECT value FROM json_each(${n}))"),
-            Store::Postgres(_) => {
+            Store::Postgres(..) => {
                 format!("{column} IN (SELECT jsonb_array_elements_text(${n}::jsonb))")
             }
         }
@@ -164,7 +164,7 @@ impl Store {
     fn for_update(&self) -> &'static str {
         match self {
             Store::Sqlite { .. } => "",
-            Store::Postgres(_) => " FOR UPDATE",
+            Store::Postgres(..) => " FOR UPDATE",
         }
     }
 
@@ -292,7 +292,7 @@ impl Store {
         }
         binds.push(Bind::Int(limit));
         inner.push_str(&format!(" ORDER BY created_at, id LIMIT ${}", binds.len()));
-        if let Store::Postgres(_) = self {
+        if let Store::Postgres(..) = self {
             inner.push_str(" FOR UPDATE SKIP LOCKED");
         }
         let sql = format!(

@@ -40,7 +40,8 @@ pub(super) async fn connect(url: &str, settings: &Settings) -> Result<Store> {
         .acquire_timeout(acquire)
         .connect_with(options.read_only(false))
         .await?;
-    let commits = super::comments::GroupCommit::start(write.clone());
+    let commits =
+        super::comments::GroupCommit::start(super::comments::Writer::Sqlite(write.clone()));
     Ok(Store::Sqlite {
         read,
         write,
