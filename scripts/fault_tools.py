@@ -128,7 +128,13 @@ def hook(listen_port, log_file, mode=""):
         def log_message(self, *args):
             pass
 
-    ThreadingHTTPServer(("127.0.0.1", int(listen_port)), Handler).serve_forever()
+    class Server(ThreadingHTTPServer):
+        # socketserver's default listen backlog is 5: with raqib sending a batch of
+        # events at once, the kernel dropped the excess connection attempts and each
+        # delivery round waited out the webhook timeout. Real web servers queue 511+.
+        request_queue_size = 1024
+
+    Server(("127.0.0.1", int(listen_port)), Handler).serve_forever()
 
 
 def clients(port, idle, slow, seconds, out_json):
