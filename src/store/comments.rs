@@ -418,13 +418,11 @@ impl Store {
         recent_since: i64,
     ) -> Result<AuthorHistory> {
         let row: Option<(i64, i64, i64)> = dispatch!(self, read, |pool| {
-            // `status || ''` keeps SQLite's planner (no statistics) off the
-            // (site, status) queue index, which would scan every rejected comment of
-            // the site; by (site, author) it reads only this author's comments.
+            // The count is a range scan of `comments_author_recent` (migration 0009).
             sqlx::query_as(
                 "SELECT a.approved, a.rejected, \
                  (SELECT COUNT(*) FROM comments c WHERE c.site_id = a.site_id AND c.author_id = a.author_id \
-                  AND c.status || '' = 'rejected' AND c.updated_at >= $3) \
+                  AND c.status = 'rejected' AND c.updated_at >= $3) \
                  FROM authors a WHERE a.site_id = $1 AND a.author_id = $2",
             )
             .bind(site_id)
@@ -455,7 +453,7 @@ impl Store {
                     "SELECT EXISTS (SELECT 1 FROM comments WHERE site_id = $1 AND external_id = $2), \
                      a.approved, a.rejected, \
                      (SELECT COUNT(*) FROM comments c WHERE c.site_id = $1 AND c.author_id = $3 \
-                      AND c.status || '' = 'rejected' AND c.updated_at >= $4) \
+                      AND c.status = 'rejected' AND c.updated_at >= $4) \
                      FROM (SELECT 1 AS one) x LEFT JOIN authors a ON a.site_id = $1 AND a.author_id = $3",
                 )
                 .bind(site_id)
@@ -689,11 +687,15 @@ async fn write_on_pg(pool: &sqlx::PgPool, batch: &[Pending]) -> Result<Vec<Resul
 
 async fn write_on(conn: &mut sqlx::SqliteConnection, batch: &[Pending]) -> Result<Vec<Result<()>>> {
     use sqlx::Connection as _;
-    // Every statement is a hop to the connection's SQLite thread and back, which
-    // costs more CPU than the insert itself; so each table gets one multi-row
-    // statement for the whole batch instead of one per comment. A batch holds at
-    // most `MAX_BATCH` rows × 25 parameters, far below SQLite's 32,766.
-    let mut tx = conn.begin().await?;
+    // Every statement sqlx runs is a hop to the connection's SQLite thread and back,
+    // and under load waiting to be scheduled there costs more than the inserts. So
+    // the whole batch is one script of five statements sent as one query: anonymous
+    // `?` parameters are consumed in order across its statements. At most
+    // `MAX_BATCH` rows × 48 parameters, far below SQLite's 32,766.
+    //
+    // A comment's id is new for every submit, so "a comment with this id exists"
+    // after the first statement means this batch stored it; the author, audit and
+    // outbox rows are written only for those, and the last statement reports them.
     let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
         "INSERT INTO comments (id, site_id, external_id, content_hash, thread_id, thread_url, thread_title, \
          parent_id, author_id, author_name, author_email_hash, author_ip_hash, subject, body, language, status, \
@@ -727,73 +729,79 @@ async fn write_on(conn: &mut sqlx::SqliteConnection, batch: &[Pending]) -> Resul
             .push_bind(p.now)
             .push_bind(v.risk);
     });
-    // A duplicate external id (stored earlier, or twice in this batch) is skipped
-    // and not returned; only the returned comments get their other rows.
-    q.push(" ON CONFLICT DO NOTHING RETURNING id");
+    // A duplicate external id (stored earlier, or twice in this batch) is skipped.
+    q.push(" ON CONFLICT DO NOTHING;");
+
+    // The same author twice in one batch: SQLite applies the rows in order, so the
+    // second one's counts add to the first's. (The WHERE also keeps the upsert's
+    // ON CONFLICT from being read as a join constraint.)
+    q.push(
+        " INSERT INTO authors (site_id, author_id, approved, rejected, last_rejected_at, first_seen) \
+         SELECT column2, column3, column4, column5, column6, column7 FROM (",
+    );
+    q.push_values(batch, |mut row, p| {
+        let (approved, rejected) = count_deltas(None, p.verdict.status);
+        row.push_bind(&p.comment.id)
+            .push_bind(&p.comment.site_id)
+            .push_bind(&p.comment.author_id)
+            .push_bind(approved)
+            .push_bind(rejected)
+            .push_bind((rejected > 0).then_some(p.now))
+            .push_bind(p.now);
+    });
+    q.push(
+        ") WHERE EXISTS (SELECT 1 FROM comments c WHERE c.id = column1) \
+         ON CONFLICT (site_id, author_id) DO UPDATE SET approved = authors.approved + excluded.approved, \
+         rejected = authors.rejected + excluded.rejected, \
+         last_rejected_at = COALESCE(excluded.last_rejected_at, authors.last_rejected_at);",
+    );
+
+    q.push(
+        " INSERT INTO audit_log (site_id, comment_id, actor, action, from_status, to_status, model_version, rules_version, created_at) \
+         SELECT column1, column2, column3, 'submit', NULL, column4, column5, column6, column7 FROM (",
+    );
+    q.push_values(batch, |mut row, p| {
+        let v = &p.verdict;
+        row.push_bind(&p.comment.site_id)
+            .push_bind(&p.comment.id)
+            .push_bind(v.actor.as_str())
+            .push_bind(v.status.as_str())
+            .push_bind(v.model_version.as_str())
+            .push_bind(v.rules_version.as_str())
+            .push_bind(p.now);
+    });
+    q.push(") WHERE EXISTS (SELECT 1 FROM comments c WHERE c.id = column2);");
+
+    q.push(
+        " INSERT INTO outbox (event_id, site_id, comment_id, event_type, payload, created_at, next_attempt_at) \
+         SELECT column2, column3, column4, column5, column6, column7, column7 FROM (",
+    );
+    q.push_values(batch, |mut row, p| {
+        let e = &p.event;
+        row.push_bind(&p.comment.id)
+            .push_bind(e.event_id.as_str())
+            .push_bind(e.site_id.as_str())
+            .push_bind(e.comment_id.as_deref())
+            .push_bind(e.event_type.as_str())
+            .push_bind(e.payload.as_str())
+            .push_bind(e.created_at);
+    });
+    q.push(") WHERE EXISTS (SELECT 1 FROM comments c WHERE c.id = column1);");
+
+    q.push(" SELECT id FROM comments WHERE id IN (");
+    let mut ids = q.separated(", ");
+    for p in batch {
+        ids.push_bind(&p.comment.id);
+    }
+    q.push(")");
+
+    let mut tx = conn.begin().await?;
     let stored: std::collections::HashSet<String> = q
         .build_query_scalar()
         .fetch_all(&mut *tx)
         .await?
         .into_iter()
         .collect();
-    let written: Vec<&Pending> = batch
-        .iter()
-        .filter(|p| stored.contains(&p.comment.id))
-        .collect();
-    if !written.is_empty() {
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "INSERT INTO authors (site_id, author_id, approved, rejected, last_rejected_at, first_seen) ",
-        );
-        q.push_values(&written, |mut row, p| {
-            let (approved, rejected) = count_deltas(None, p.verdict.status);
-            row.push_bind(&p.comment.site_id)
-                .push_bind(&p.comment.author_id)
-                .push_bind(approved)
-                .push_bind(rejected)
-                .push_bind((rejected > 0).then_some(p.now))
-                .push_bind(p.now);
-        });
-        // The same author twice in one batch: SQLite applies the rows in order, so
-        // the second one's counts add to the first's.
-        q.push(
-            " ON CONFLICT (site_id, author_id) DO UPDATE SET approved = authors.approved + excluded.approved, \
-             rejected = authors.rejected + excluded.rejected, \
-             last_rejected_at = COALESCE(excluded.last_rejected_at, authors.last_rejected_at)",
-        );
-        q.build().execute(&mut *tx).await?;
-
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "INSERT INTO audit_log (site_id, comment_id, actor, action, from_status, to_status, model_version, rules_version, created_at) ",
-        );
-        q.push_values(&written, |mut row, p| {
-            let v = &p.verdict;
-            row.push_bind(&p.comment.site_id)
-                .push_bind(&p.comment.id)
-                .push_bind(v.actor.as_str())
-                .push_bind("submit")
-                .push_bind(None::<&str>)
-                .push_bind(v.status.as_str())
-                .push_bind(v.model_version.as_str())
-                .push_bind(v.rules_version.as_str())
-                .push_bind(p.now);
-        });
-        q.build().execute(&mut *tx).await?;
-
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "INSERT INTO outbox (event_id, site_id, comment_id, event_type, payload, created_at, next_attempt_at) ",
-        );
-        q.push_values(&written, |mut row, p| {
-            let e = &p.event;
-            row.push_bind(e.event_id.as_str())
-                .push_bind(e.site_id.as_str())
-                .push_bind(e.comment_id.as_deref())
-                .push_bind(e.event_type.as_str())
-                .push_bind(e.payload.as_str())
-                .push_bind(e.created_at)
-                .push_bind(e.created_at);
-        });
-        q.build().execute(&mut *tx).await?;
-    }
     tx.commit().await?;
     Ok(batch
         .iter()
