@@ -110,10 +110,14 @@ const DELIVERY_COLUMNS: &str = "id, event_id, site_id, comment_id, event_type, c
     next_attempt_at, first_attempt_at, last_attempt_at, last_status, last_error, delivered_at, dead_at, skipped_at";
 
 /// What `pending_due` selects: due events of sites with a callback URL that have no
-/// older pending event of the same comment. `o` is the candidate row.
-const DUE_EVENTS: &str = "SELECT o.id FROM outbox o JOIN sites s ON s.id = o.site_id \
-    WHERE o.delivered_at IS NULL AND o.dead_at IS NULL AND o.next_attempt_at <= $1 \
-    AND s.callback_url IS NOT NULL \
+/// older pending event of the same comment. `o` is the candidate row. `CROSS JOIN`
+/// makes SQLite start from the sites (PostgreSQL plans it as any join), and
+/// `{pending_index}` ([`Store::pending_index`]) has it read only those sites'
+/// pending events, so the events of sites without a callback URL, which stay
+/// pending, are never read.
+const DUE_EVENTS: &str = "SELECT o.id FROM sites s CROSS JOIN outbox o {pending_index} \
+    WHERE o.site_id = s.id AND s.callback_url IS NOT NULL \
+    AND o.delivered_at IS NULL AND o.dead_at IS NULL AND o.next_attempt_at <= $1 \
     AND (o.comment_id IS NULL OR NOT EXISTS (SELECT 1 FROM outbox p WHERE p.comment_id = o.comment_id \
          AND p.id < o.id AND p.delivered_at IS NULL AND p.dead_at IS NULL)) \
     ORDER BY o.id LIMIT $2";
@@ -122,6 +126,16 @@ const DUE_EVENTS: &str = "SELECT o.id FROM outbox o JOIN sites s ON s.id = o.sit
 const FEED_LOCK_KEY: i64 = 0x7261_7169_6266_6565; // "raqibfee"
 
 impl Store {
+    /// SQLite has no statistics and, left alone, reads the pending events of every
+    /// site through `outbox_due`; name the per-site index of pending events
+    /// (migration 0010). PostgreSQL chooses by its statistics.
+    fn pending_index(&self) -> &'static str {
+        match self {
+            Store::Sqlite { .. } => "INDEXED BY outbox_pending_site",
+            Store::Postgres(..) => "",
+        }
+    }
+
     /// Row locks for a claim: PostgreSQL skips rows another instance is claiming;
     /// SQLite has one writer, so there is nothing to skip.
     fn skip_locked(&self) -> &'static str {
@@ -138,9 +152,11 @@ impl Store {
         let sql = format!(
             "UPDATE outbox SET delivered_at = $1, skipped_at = $1, claim_token = NULL, \
              last_error = 'not sent: the site opted out of comment.pending' \
-             WHERE id IN (SELECT o.id FROM outbox o JOIN sites s ON s.id = o.site_id \
-               WHERE o.event_type = 'comment.pending' AND o.delivered_at IS NULL AND o.dead_at IS NULL \
-               AND s.webhook_send_pending = 0 AND (o.claim_token IS NULL OR o.next_attempt_at <= $1){})",
+             WHERE id IN (SELECT o.id FROM sites s CROSS JOIN outbox o {} \
+               WHERE o.site_id = s.id AND s.webhook_send_pending = 0 \
+               AND o.event_type = 'comment.pending' AND o.delivered_at IS NULL AND o.dead_at IS NULL \
+               AND (o.claim_token IS NULL OR o.next_attempt_at <= $1){})",
+            self.pending_index(),
             self.skip_locked()
         );
         let n = dispatch!(self, write, |pool| {
@@ -162,8 +178,9 @@ impl Store {
         limit: i64,
         token: &str,
     ) -> Result<Vec<ClaimedEvent>> {
+        let due = DUE_EVENTS.replace("{pending_index}", self.pending_index());
         let sql = format!(
-            "WITH due AS ({DUE_EVENTS}{lock}) \
+            "WITH due AS ({due}{lock}) \
              UPDATE outbox SET attempts = attempts + 1, claim_token = $3, next_attempt_at = $4, \
              last_attempt_at = $1, first_attempt_at = COALESCE(first_attempt_at, $1) \
              WHERE id IN (SELECT id FROM due) \
@@ -300,13 +317,16 @@ impl Store {
     /// Creation time of the oldest event still waiting to be pushed (sites without a
     /// callback URL excluded: theirs wait for the pull feed, not for us).
     pub async fn oldest_pending_event(&self) -> Result<Option<i64>> {
+        let sql = format!(
+            "SELECT MIN(o.created_at) FROM sites s CROSS JOIN outbox o {} \
+             WHERE o.site_id = s.id AND s.callback_url IS NOT NULL \
+             AND o.delivered_at IS NULL AND o.dead_at IS NULL",
+            self.pending_index()
+        );
         let (oldest,): (Option<i64>,) = dispatch!(self, read, |pool| {
-            sqlx::query_as(
-                "SELECT MIN(o.created_at) FROM outbox o JOIN sites s ON s.id = o.site_id \
-                 WHERE o.delivered_at IS NULL AND o.dead_at IS NULL AND s.callback_url IS NOT NULL",
-            )
-            .fetch_one(pool)
-            .await?
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .fetch_one(pool)
+                .await?
         });
         Ok(oldest)
     }
