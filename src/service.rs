@@ -137,10 +137,9 @@ async fn author_history(
     now: i64,
 ) -> Result<(crate::moderation::Policy, AuthorHistory), ApiError> {
     let policy = site.policy()?;
-    let since = now - i64::from(policy.recent_rejection_days) * 86_400_000;
     let history = state
         .store()
-        .author_history(&site.id, &sub.author_id, since)
+        .author_history(&site.id, &sub.author_id, policy.recent_since(now))
         .await?;
     Ok((policy, history))
 }
@@ -212,7 +211,7 @@ pub async fn check(
     let history = match state.check_history().get(&key) {
         Some(h) => h,
         None => {
-            let since = state.now() - i64::from(policy.recent_rejection_days) * 86_400_000;
+            let since = policy.recent_since(state.now());
             let h = state
                 .store()
                 .author_history(&site.id, &sub.author_id, since)
@@ -244,10 +243,14 @@ pub async fn submit(
     let hash = sub.content_hash();
     let now = state.now();
     let policy = site.policy()?;
-    let since = now - i64::from(policy.recent_rejection_days) * 86_400_000;
     let (exists, history) = state
         .store()
-        .submit_context(&site.id, &external_id, &sub.author_id, since)
+        .submit_context(
+            &site.id,
+            &external_id,
+            &sub.author_id,
+            policy.recent_since(now),
+        )
         .await?;
     if exists {
         match state

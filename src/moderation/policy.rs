@@ -108,6 +108,12 @@ pub struct PolicyError {
 }
 
 impl Policy {
+    /// The start, in ms since the epoch, of the window whose rejections count as
+    /// recent at `now_ms`.
+    pub fn recent_since(&self, now_ms: i64) -> i64 {
+        now_ms - i64::from(self.recent_rejection_days) * 86_400_000
+    }
+
     /// Check ranges and ordering; called before a policy is saved.
     pub fn validate(&self) -> Result<(), PolicyError> {
         let mut all = vec![("thresholds".to_string(), self.thresholds)];

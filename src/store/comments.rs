@@ -48,6 +48,11 @@ macro_rules! insert_outbox {
 }
 pub(crate) use insert_outbox;
 
+/// The columns a new comment is inserted with, in the order both backends bind them.
+const NEW_COMMENT_COLUMNS: &str = "id, site_id, external_id, content_hash, thread_id, thread_url, thread_title, \
+    parent_id, author_id, author_name, author_email_hash, author_ip_hash, subject, body, language, status, \
+    decision, decided_by, scores, reasons, model_version, rules_version, created_at, updated_at, risk";
+
 /// Store a new comment with its author counters, audit entry and outbox event, in
 /// one PostgreSQL statement: data-modifying CTEs all hang off the comment's insert,
 /// so a duplicate external id writes nothing (`false`), and the whole submit is one
@@ -63,10 +68,8 @@ async fn insert_comment_pg(
     let (approved, rejected) = count_deltas(None, v.status);
     let rejected_at = (rejected > 0).then_some(now);
     let inserted: i64 = sqlx::query_scalar(
-        "WITH c AS ( \
-           INSERT INTO comments (id, site_id, external_id, content_hash, thread_id, thread_url, thread_title, \
-           parent_id, author_id, author_name, author_email_hash, author_ip_hash, subject, body, language, status, \
-           decision, decided_by, scores, reasons, model_version, rules_version, created_at, updated_at, risk) \
+        sqlx::AssertSqlSafe(format!("WITH c AS ( \
+           INSERT INTO comments ({NEW_COMMENT_COLUMNS}) \
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, $24) \
            ON CONFLICT DO NOTHING RETURNING id, site_id, author_id), \
          a AS ( \
@@ -81,7 +84,7 @@ async fn insert_comment_pg(
          o AS ( \
            INSERT INTO outbox (event_id, site_id, comment_id, event_type, payload, created_at, next_attempt_at) \
            SELECT $29, $30, $31, $32, $33, $34, $34 FROM c) \
-         SELECT COUNT(*) FROM c",
+         SELECT COUNT(*) FROM c")),
     )
     .bind(&c.id)
     .bind(&c.site_id)
@@ -677,35 +680,19 @@ async fn write_on_pg(pool: &sqlx::PgPool, batch: &[Pending]) -> Result<Vec<Resul
         stored[i] = insert_comment_pg(&mut tx, &p.comment, &p.verdict, &p.event, p.now).await?;
     }
     tx.commit().await?;
-    Ok(batch
-        .iter()
-        .zip(stored)
-        .map(|(p, ok)| {
-            if ok {
-                Ok(())
-            } else {
-                Err(duplicate(&p.comment))
-            }
-        })
-        .collect())
+    Ok(outcomes(batch, |i, _| stored[i]))
 }
 
 async fn write_on(conn: &mut sqlx::SqliteConnection, batch: &[Pending]) -> Result<Vec<Result<()>>> {
     use sqlx::Connection as _;
-    // Every statement sqlx runs is a hop to the connection's SQLite thread and back,
-    // and under load waiting to be scheduled there costs more than the inserts. So
-    // the whole batch is one script of five statements sent as one query: anonymous
-    // `?` parameters are consumed in order across its statements. At most
-    // `MAX_BATCH` rows × 48 parameters, far below SQLite's 32,766.
-    //
-    // A comment's id is new for every submit, so "a comment with this id exists"
-    // after the first statement means this batch stored it; the author, audit and
-    // outbox rows are written only for those, and the last statement reports them.
-    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-        "INSERT INTO comments (id, site_id, external_id, content_hash, thread_id, thread_url, thread_title, \
-         parent_id, author_id, author_name, author_email_hash, author_ip_hash, subject, body, language, status, \
-         decision, decided_by, scores, reasons, model_version, rules_version, created_at, updated_at, risk) ",
-    );
+    // Every statement is a hop to the connection's SQLite thread and back, which
+    // costs more CPU than the insert itself; so each table gets one multi-row
+    // statement for the whole batch instead of one per comment. A batch holds at
+    // most `MAX_BATCH` rows × 25 parameters, far below SQLite's 32,766.
+    let mut tx = conn.begin().await?;
+    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!(
+        "INSERT INTO comments ({NEW_COMMENT_COLUMNS}) "
+    ));
     q.push_values(batch, |mut row, p| {
         let (c, v) = (&p.comment, &p.verdict);
         row.push_bind(&c.id)
@@ -734,88 +721,88 @@ async fn write_on(conn: &mut sqlx::SqliteConnection, batch: &[Pending]) -> Resul
             .push_bind(p.now)
             .push_bind(v.risk);
     });
-    // A duplicate external id (stored earlier, or twice in this batch) is skipped.
-    q.push(" ON CONFLICT DO NOTHING;");
-
-    // The same author twice in one batch: SQLite applies the rows in order, so the
-    // second one's counts add to the first's. (The WHERE also keeps the upsert's
-    // ON CONFLICT from being read as a join constraint.)
-    q.push(
-        " INSERT INTO authors (site_id, author_id, approved, rejected, last_rejected_at, first_seen) \
-         SELECT column2, column3, column4, column5, column6, column7 FROM (",
-    );
-    q.push_values(batch, |mut row, p| {
-        let (approved, rejected) = count_deltas(None, p.verdict.status);
-        row.push_bind(&p.comment.id)
-            .push_bind(&p.comment.site_id)
-            .push_bind(&p.comment.author_id)
-            .push_bind(approved)
-            .push_bind(rejected)
-            .push_bind((rejected > 0).then_some(p.now))
-            .push_bind(p.now);
-    });
-    q.push(
-        ") WHERE EXISTS (SELECT 1 FROM comments c WHERE c.id = column1) \
-         ON CONFLICT (site_id, author_id) DO UPDATE SET approved = authors.approved + excluded.approved, \
-         rejected = authors.rejected + excluded.rejected, \
-         last_rejected_at = COALESCE(excluded.last_rejected_at, authors.last_rejected_at);",
-    );
-
-    q.push(
-        " INSERT INTO audit_log (site_id, comment_id, actor, action, from_status, to_status, model_version, rules_version, created_at) \
-         SELECT column1, column2, column3, 'submit', NULL, column4, column5, column6, column7 FROM (",
-    );
-    q.push_values(batch, |mut row, p| {
-        let v = &p.verdict;
-        row.push_bind(&p.comment.site_id)
-            .push_bind(&p.comment.id)
-            .push_bind(v.actor.as_str())
-            .push_bind(v.status.as_str())
-            .push_bind(v.model_version.as_str())
-            .push_bind(v.rules_version.as_str())
-            .push_bind(p.now);
-    });
-    q.push(") WHERE EXISTS (SELECT 1 FROM comments c WHERE c.id = column2);");
-
-    q.push(
-        " INSERT INTO outbox (event_id, site_id, comment_id, event_type, payload, created_at, next_attempt_at) \
-         SELECT column2, column3, column4, column5, column6, column7, column7 FROM (",
-    );
-    q.push_values(batch, |mut row, p| {
-        let e = &p.event;
-        row.push_bind(&p.comment.id)
-            .push_bind(e.event_id.as_str())
-            .push_bind(e.site_id.as_str())
-            .push_bind(e.comment_id.as_deref())
-            .push_bind(e.event_type.as_str())
-            .push_bind(e.payload.as_str())
-            .push_bind(e.created_at);
-    });
-    q.push(") WHERE EXISTS (SELECT 1 FROM comments c WHERE c.id = column1);");
-
-    q.push(" SELECT id FROM comments WHERE id IN (");
-    let mut ids = q.separated(", ");
-    for p in batch {
-        ids.push_bind(&p.comment.id);
-    }
-    q.push(")");
-
-    let mut tx = conn.begin().await?;
+    // A duplicate external id (stored earlier, or twice in this batch) is skipped
+    // and not returned; only the returned comments get their other rows.
+    q.push(" ON CONFLICT DO NOTHING RETURNING id");
     let stored: std::collections::HashSet<String> = q
         .build_query_scalar()
         .fetch_all(&mut *tx)
         .await?
         .into_iter()
         .collect();
-    tx.commit().await?;
-    Ok(batch
+    let written: Vec<&Pending> = batch
         .iter()
-        .map(|p| {
-            if stored.contains(&p.comment.id) {
+        .filter(|p| stored.contains(&p.comment.id))
+        .collect();
+    if !written.is_empty() {
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO authors (site_id, author_id, approved, rejected, last_rejected_at, first_seen) ",
+        );
+        q.push_values(&written, |mut row, p| {
+            let (approved, rejected) = count_deltas(None, p.verdict.status);
+            row.push_bind(&p.comment.site_id)
+                .push_bind(&p.comment.author_id)
+                .push_bind(approved)
+                .push_bind(rejected)
+                .push_bind((rejected > 0).then_some(p.now))
+                .push_bind(p.now);
+        });
+        // The same author twice in one batch: SQLite applies the rows in order, so
+        // the second one's counts add to the first's.
+        q.push(
+            " ON CONFLICT (site_id, author_id) DO UPDATE SET approved = authors.approved + excluded.approved, \
+             rejected = authors.rejected + excluded.rejected, \
+             last_rejected_at = COALESCE(excluded.last_rejected_at, authors.last_rejected_at)",
+        );
+        q.build().execute(&mut *tx).await?;
+
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO audit_log (site_id, comment_id, actor, action, from_status, to_status, model_version, rules_version, created_at) ",
+        );
+        q.push_values(&written, |mut row, p| {
+            let v = &p.verdict;
+            row.push_bind(&p.comment.site_id)
+                .push_bind(&p.comment.id)
+                .push_bind(v.actor.as_str())
+                .push_bind("submit")
+                .push_bind(None::<&str>)
+                .push_bind(v.status.as_str())
+                .push_bind(v.model_version.as_str())
+                .push_bind(v.rules_version.as_str())
+                .push_bind(p.now);
+        });
+        q.build().execute(&mut *tx).await?;
+
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO outbox (event_id, site_id, comment_id, event_type, payload, created_at, next_attempt_at) ",
+        );
+        q.push_values(&written, |mut row, p| {
+            let e = &p.event;
+            row.push_bind(e.event_id.as_str())
+                .push_bind(e.site_id.as_str())
+                .push_bind(e.comment_id.as_deref())
+                .push_bind(e.event_type.as_str())
+                .push_bind(e.payload.as_str())
+                .push_bind(e.created_at)
+                .push_bind(e.created_at);
+        });
+        q.build().execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(outcomes(batch, |_, p| stored.contains(&p.comment.id)))
+}
+
+/// Each submit's outcome once its batch committed: stored, or a duplicate.
+fn outcomes(batch: &[Pending], stored: impl Fn(usize, &Pending) -> bool) -> Vec<Result<()>> {
+    batch
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if stored(i, p) {
                 Ok(())
             } else {
                 Err(duplicate(&p.comment))
             }
         })
-        .collect())
+        .collect()
 }

@@ -109,19 +109,6 @@ pub struct DeliveryFilter {
 const DELIVERY_COLUMNS: &str = "id, event_id, site_id, comment_id, event_type, created_at, attempts, \
     next_attempt_at, first_attempt_at, last_attempt_at, last_status, last_error, delivered_at, dead_at, skipped_at";
 
-/// What `pending_due` selects: due events of sites with a callback URL that have no
-/// older pending event of the same comment. `o` is the candidate row. `CROSS JOIN`
-/// makes SQLite start from the sites (PostgreSQL plans it as any join), and
-/// `{pending_index}` ([`Store::pending_index`]) has it read only those sites'
-/// pending events, so the events of sites without a callback URL, which stay
-/// pending, are never read.
-const DUE_EVENTS: &str = "SELECT o.id FROM sites s CROSS JOIN outbox o {pending_index} \
-    WHERE o.site_id = s.id AND s.callback_url IS NOT NULL \
-    AND o.delivered_at IS NULL AND o.dead_at IS NULL AND o.next_attempt_at <= $1 \
-    AND (o.comment_id IS NULL OR NOT EXISTS (SELECT 1 FROM outbox p WHERE p.comment_id = o.comment_id \
-         AND p.id < o.id AND p.delivered_at IS NULL AND p.dead_at IS NULL)) \
-    ORDER BY o.id LIMIT $2";
-
 /// A constant key for the PostgreSQL advisory lock that serializes feed sequencing.
 const FEED_LOCK_KEY: i64 = 0x7261_7169_6266_6565; // "raqibfee"
 
@@ -134,6 +121,24 @@ impl Store {
             Store::Sqlite { .. } => "INDEXED BY outbox_pending_site",
             Store::Postgres(..) => "",
         }
+    }
+
+    /// Due events of sites with a callback URL that have no older pending event of
+    /// the same comment; `o` is the candidate row. `CROSS JOIN` makes SQLite start
+    /// from the sites (PostgreSQL plans it as any join), and [`Store::pending_index`]
+    /// has it read only those sites' pending events, so the events of sites without
+    /// a callback URL, which stay pending, are never read.
+    fn due_events(&self) -> String {
+        format!(
+            "SELECT o.id FROM sites s CROSS JOIN outbox o {} \
+             WHERE o.site_id = s.id AND s.callback_url IS NOT NULL \
+             AND o.delivered_at IS NULL AND o.dead_at IS NULL AND o.next_attempt_at <= $1 \
+             AND (o.comment_id IS NULL OR NOT EXISTS (SELECT 1 FROM outbox p WHERE p.comment_id = o.comment_id \
+                  AND p.id < o.id AND p.delivered_at IS NULL AND p.dead_at IS NULL)) \
+             ORDER BY o.id LIMIT $2{}",
+            self.pending_index(),
+            self.skip_locked()
+        )
     }
 
     /// Row locks for a claim: PostgreSQL skips rows another instance is claiming;
@@ -178,14 +183,13 @@ impl Store {
         limit: i64,
         token: &str,
     ) -> Result<Vec<ClaimedEvent>> {
-        let due = DUE_EVENTS.replace("{pending_index}", self.pending_index());
         let sql = format!(
-            "WITH due AS ({due}{lock}) \
+            "WITH due AS ({}) \
              UPDATE outbox SET attempts = attempts + 1, claim_token = $3, next_attempt_at = $4, \
              last_attempt_at = $1, first_attempt_at = COALESCE(first_attempt_at, $1) \
              WHERE id IN (SELECT id FROM due) \
              RETURNING id, event_id, site_id, comment_id, event_type, payload, created_at, attempts, first_attempt_at",
-            lock = self.skip_locked()
+            self.due_events()
         );
         let mut rows = dispatch!(self, write, |pool| {
             sqlx::query_as::<_, ClaimedEvent>(sqlx::AssertSqlSafe(sql))
