@@ -53,76 +53,100 @@ const NEW_COMMENT_COLUMNS: &str = "id, site_id, external_id, content_hash, threa
     parent_id, author_id, author_name, author_email_hash, author_ip_hash, subject, body, language, status, \
     decision, decided_by, scores, reasons, model_version, rules_version, created_at, updated_at, risk";
 
-/// Store a new comment with its author counters, audit entry and outbox event, in
-/// one PostgreSQL statement: data-modifying CTEs all hang off the comment's insert,
-/// so a duplicate external id writes nothing (`false`), and the whole submit is one
-/// round trip and one implicit transaction instead of six. Under load
-/// the round trips, not PostgreSQL, were what a submit waited for.
-async fn insert_comment_pg(
-    pg: &mut sqlx::PgConnection,
-    c: &NewComment,
-    v: &StoredVerdict,
-    e: &OutboxEvent,
-    now: i64,
-) -> Result<bool> {
-    let (approved, rejected) = count_deltas(None, v.status);
-    let rejected_at = (rejected > 0).then_some(now);
-    let inserted: i64 = sqlx::query_scalar(
-        sqlx::AssertSqlSafe(format!("WITH c AS ( \
+/// Store a batch of new comments with their author counters, audit entries and outbox
+/// events in one PostgreSQL statement: the batch goes in as one array per column,
+/// and data-modifying CTEs hang off the comments' insert, so a duplicate external id
+/// writes nothing and only the ids returned were stored. One statement per comment
+/// (the earlier form) cost a round trip and an execution each, and the writers spent
+/// their time waiting for those rather than for the commit.
+///
+/// Comments go in ordered by (site, external id) and the author counters by (site,
+/// author), so two instances' batches take those locks in the same order. An author
+/// with several comments in the batch gets one counter update with their sum: one
+/// statement cannot update the same row twice.
+async fn insert_batch_pg(pg: &mut sqlx::PgConnection, batch: &[Pending]) -> Result<Vec<String>> {
+    fn col<'a, T>(batch: &'a [Pending], f: impl Fn(&'a Pending) -> T) -> Vec<T> {
+        batch.iter().map(f).collect()
+    }
+    let deltas = col(batch, |p| count_deltas(None, p.verdict.status));
+    let stored: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "WITH i AS ( \
+           SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
+             $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], \
+             $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], \
+             $21::text[], $22::text[], $23::int8[], $24::float8[], $25::int8[], $26::int8[], $27::int8[], \
+             $28::text[], $29::text[], $30::text[], $31::text[], $32::text[], $33::text[], $34::int8[]) \
+           WITH ORDINALITY AS t(id, site_id, external_id, content_hash, thread_id, thread_url, thread_title, \
+             parent_id, author_id, author_name, author_email_hash, author_ip_hash, subject, body, language, \
+             status, decision, decided_by, scores, reasons, model_version, rules_version, now, risk, \
+             approved, rejected, rejected_at, actor, event_id, e_site_id, e_comment_id, event_type, payload, \
+             e_created_at, ord)), \
+         c AS ( \
            INSERT INTO comments ({NEW_COMMENT_COLUMNS}) \
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, $24) \
-           ON CONFLICT DO NOTHING RETURNING id, site_id, author_id), \
+           SELECT id, site_id, external_id, content_hash, thread_id, thread_url, thread_title, parent_id, \
+             author_id, author_name, author_email_hash, author_ip_hash, subject, body, language, status, \
+             decision, decided_by, scores, reasons, model_version, rules_version, now, now, risk \
+           FROM i ORDER BY site_id, external_id \
+           ON CONFLICT DO NOTHING RETURNING id), \
+         w AS (SELECT i.* FROM i JOIN c ON c.id = i.id), \
          a AS ( \
            INSERT INTO authors (site_id, author_id, approved, rejected, last_rejected_at, first_seen) \
-           SELECT site_id, author_id, $25, $26, $27, $23 FROM c \
+           SELECT site_id, author_id, SUM(approved)::int8, SUM(rejected)::int8, MAX(rejected_at), MIN(now) \
+           FROM w GROUP BY site_id, author_id ORDER BY site_id, author_id \
            ON CONFLICT (site_id, author_id) DO UPDATE SET approved = authors.approved + EXCLUDED.approved, \
            rejected = authors.rejected + EXCLUDED.rejected, \
            last_rejected_at = COALESCE(EXCLUDED.last_rejected_at, authors.last_rejected_at)), \
          l AS ( \
            INSERT INTO audit_log (site_id, comment_id, actor, action, from_status, to_status, model_version, rules_version, created_at) \
-           SELECT site_id, id, $28, 'submit', NULL, $16, $21, $22, $23 FROM c), \
+           SELECT site_id, id, actor, 'submit', NULL, status, model_version, rules_version, now FROM w ORDER BY ord), \
          o AS ( \
            INSERT INTO outbox (event_id, site_id, comment_id, event_type, payload, created_at, next_attempt_at) \
-           SELECT $29, $30, $31, $32, $33, $34, $34 FROM c) \
-         SELECT COUNT(*) FROM c")),
+           SELECT event_id, e_site_id, e_comment_id, event_type, payload, e_created_at, e_created_at FROM w ORDER BY ord) \
+         SELECT id FROM c"
+    )))
+    .bind(col(batch, |p| p.comment.id.as_str()))
+    .bind(col(batch, |p| p.comment.site_id.as_str()))
+    .bind(col(batch, |p| p.comment.external_id.as_str()))
+    .bind(col(batch, |p| p.comment.content_hash.as_str()))
+    .bind(col(batch, |p| p.comment.thread_id.as_str()))
+    .bind(col(batch, |p| p.comment.thread_url.as_deref()))
+    .bind(col(batch, |p| p.comment.thread_title.as_deref()))
+    .bind(col(batch, |p| p.comment.parent_id.as_deref()))
+    .bind(col(batch, |p| p.comment.author_id.as_str()))
+    .bind(col(batch, |p| p.comment.author_name.as_deref()))
+    .bind(col(batch, |p| p.comment.author_email_hash.as_deref()))
+    .bind(col(batch, |p| p.comment.author_ip_hash.as_deref()))
+    .bind(col(batch, |p| p.comment.subject.as_deref()))
+    .bind(col(batch, |p| p.comment.body.as_str()))
+    .bind(col(batch, |p| p.verdict.language.as_str()))
+    .bind(col(batch, |p| p.verdict.status.as_str()))
+    .bind(col(batch, |p| p.verdict.decision.as_str()))
+    .bind(col(batch, |p| p.verdict.decided_by.as_str()))
+    .bind(col(batch, |p| p.verdict.scores.as_str()))
+    .bind(col(batch, |p| p.verdict.reasons.as_str()))
+    .bind(col(batch, |p| p.verdict.model_version.as_str()))
+    .bind(col(batch, |p| p.verdict.rules_version.as_str()))
+    .bind(col(batch, |p| p.now))
+    .bind(col(batch, |p| p.verdict.risk))
+    .bind(deltas.iter().map(|d| d.0).collect::<Vec<i64>>())
+    .bind(deltas.iter().map(|d| d.1).collect::<Vec<i64>>())
+    .bind(
+        batch
+            .iter()
+            .zip(&deltas)
+            .map(|(p, d)| (d.1 > 0).then_some(p.now))
+            .collect::<Vec<Option<i64>>>(),
     )
-    .bind(&c.id)
-    .bind(&c.site_id)
-    .bind(&c.external_id)
-    .bind(&c.content_hash)
-    .bind(&c.thread_id)
-    .bind(&c.thread_url)
-    .bind(&c.thread_title)
-    .bind(&c.parent_id)
-    .bind(&c.author_id)
-    .bind(&c.author_name)
-    .bind(&c.author_email_hash)
-    .bind(&c.author_ip_hash)
-    .bind(&c.subject)
-    .bind(&c.body)
-    .bind(&v.language)
-    .bind(v.status.as_str())
-    .bind(&v.decision)
-    .bind(&v.decided_by)
-    .bind(&v.scores)
-    .bind(&v.reasons)
-    .bind(&v.model_version)
-    .bind(&v.rules_version)
-    .bind(now)
-    .bind(v.risk)
-    .bind(approved)
-    .bind(rejected)
-    .bind(rejected_at)
-    .bind(v.actor.as_str())
-    .bind(e.event_id.as_str())
-    .bind(e.site_id.as_str())
-    .bind(e.comment_id.as_deref())
-    .bind(e.event_type.as_str())
-    .bind(e.payload.as_str())
-    .bind(e.created_at)
-    .fetch_one(pg)
+    .bind(col(batch, |p| p.verdict.actor.as_str()))
+    .bind(col(batch, |p| p.event.event_id.as_str()))
+    .bind(col(batch, |p| p.event.site_id.as_str()))
+    .bind(col(batch, |p| p.event.comment_id.as_deref()))
+    .bind(col(batch, |p| p.event.event_type.as_str()))
+    .bind(col(batch, |p| p.event.payload.as_str()))
+    .bind(col(batch, |p| p.event.created_at))
+    .fetch_all(pg)
     .await?;
-    Ok(inserted > 0)
+    Ok(stored)
 }
 
 /// An author's history from `(approved, rejected, recent rejections)`, if the
@@ -453,6 +477,15 @@ impl Store {
         author_id: &str,
         recent_since: i64,
     ) -> Result<(bool, AuthorHistory)> {
+        // PostgreSQL plans this statement afresh on every call. A prepared statement
+        // is planned once per connection for any parameters ("generic plan"), and
+        // when that happens on a young table, before any statistics, the costs of
+        // the candidate indexes tie: the plan then found the external id by reading
+        // every comment of the site through `comments_author_recent`, and kept doing
+        // so until the next ANALYZE — at 7,500 comments this query was what the
+        // database spent its CPU on under a submit load. Planned with the values,
+        // the unique (site, external id) index wins as soon as the table has rows.
+        let persistent = matches!(self, Store::Sqlite { .. });
         let (exists, approved, rejected, recent): (bool, Option<i64>, Option<i64>, i64) = dispatch!(
             self,
             read,
@@ -468,6 +501,7 @@ impl Store {
                 .bind(external_id)
                 .bind(author_id)
                 .bind(recent_since)
+                .persistent(persistent)
                 .fetch_one(pool)
                 .await?
             }
@@ -557,8 +591,8 @@ impl std::fmt::Debug for GroupCommit {
 impl GroupCommit {
     /// Most submits written in one transaction.
     pub(crate) const MAX_BATCH: usize = 256;
-    /// Concurrent batches on PostgreSQL.
-    const PG_WRITERS: usize = 4;
+    /// Concurrent batches on PostgreSQL, each on a connection of the writers' own pool.
+    pub(crate) const PG_WRITERS: u32 = 4;
 
     /// Start the writer task on `pool` (SQLite: the one-connection writer pool). It
     /// stops when the last handle is dropped.
@@ -612,7 +646,10 @@ async fn write_loop(pool: Arc<Writer>, pending: Arc<tokio::sync::Mutex<mpsc::Rec
             break;
         }
         metrics::histogram!("raqib_group_commit_size").record(batch.len() as f64);
-        match write_batch(&pool, &batch).await {
+        let started = std::time::Instant::now();
+        let written = write_batch(&pool, &batch).await;
+        metrics::histogram!("raqib_group_commit_seconds").record(started.elapsed().as_secs_f64());
+        match written {
             Ok(outcomes) => {
                 for (p, outcome) in batch.drain(..).zip(outcomes) {
                     let _ = p.done.send(outcome);
@@ -664,23 +701,15 @@ async fn write_batch(pool: &Writer, batch: &[Pending]) -> Result<Vec<Result<()>>
     }
 }
 
-/// A PostgreSQL batch: one statement per comment, one commit (one WAL flush) for
-/// all. Comments are written in (site, author) order so two instances' batches
-/// take the author rows' locks in the same order and cannot deadlock each other.
+/// A PostgreSQL batch: one statement (see [`insert_batch_pg`]), which is its own
+/// transaction, so one round trip and one commit (one WAL flush) for all.
 async fn write_on_pg(pool: &sqlx::PgPool, batch: &[Pending]) -> Result<Vec<Result<()>>> {
-    let mut order: Vec<usize> = (0..batch.len()).collect();
-    order.sort_by(|&a, &b| {
-        let key = |i: usize| (&batch[i].comment.site_id, &batch[i].comment.author_id);
-        key(a).cmp(&key(b))
-    });
-    let mut stored = vec![false; batch.len()];
-    let mut tx = pool.begin().await?;
-    for i in order {
-        let p = &batch[i];
-        stored[i] = insert_comment_pg(&mut tx, &p.comment, &p.verdict, &p.event, p.now).await?;
-    }
-    tx.commit().await?;
-    Ok(outcomes(batch, |i, _| stored[i]))
+    let mut conn = pool.acquire().await?;
+    let stored: std::collections::HashSet<String> = insert_batch_pg(&mut conn, batch)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(outcomes(batch, |_, p| stored.contains(&p.comment.id)))
 }
 
 async fn write_on(conn: &mut sqlx::SqliteConnection, batch: &[Pending]) -> Result<Vec<Result<()>>> {
