@@ -72,7 +72,11 @@ fn terminate(child: &mut Child) -> std::process::ExitStatus {
     child.wait().unwrap()
 }
 
-#[tokio::test]
+// Two worker threads: `terminate` blocks its thread in `wait()` while the spawned
+// batch request must keep sending and reading. On the default one-thread runtime a
+// request whose body was not fully sent by then stalled, the server waited for it,
+// and the test hung.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_bootstraps_a_demo_site_and_shuts_down_gracefully() {
     let dir = tempfile::tempdir().unwrap();
     let (mut child, key, base) = start_serve(&mut raqib(dir.path()));
