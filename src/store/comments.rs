@@ -64,9 +64,9 @@ const NEW_COMMENT_COLUMNS: &str = "id, site_id, external_id, content_hash, threa
 /// author), so two instances' batches take those locks in the same order. An author
 /// with several comments in the batch gets one counter update with their sum: one
 /// statement cannot update the same row twice.
-async fn insert_batch_pg(pg: &mut sqlx::PgConnection, batch: &[Pending]) -> Result<Vec<String>> {
-    fn col<'a, T>(batch: &'a [Pending], f: impl Fn(&'a Pending) -> T) -> Vec<T> {
-        batch.iter().map(f).collect()
+async fn insert_batch_pg(pg: &mut sqlx::PgConnection, batch: &[&Pending]) -> Result<Vec<String>> {
+    fn col<'a, T>(batch: &[&'a Pending], f: impl Fn(&'a Pending) -> T) -> Vec<T> {
+        batch.iter().map(|p| f(p)).collect()
     }
     let deltas = col(batch, |p| count_deltas(None, p.verdict.status));
     let stored: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
@@ -701,15 +701,98 @@ async fn write_batch(pool: &Writer, batch: &[Pending]) -> Result<Vec<Result<()>>
     }
 }
 
-/// A PostgreSQL batch: one statement (see [`insert_batch_pg`]), which is its own
-/// transaction, so one round trip and one commit (one WAL flush) for all.
+/// A PostgreSQL batch: statements of [`insert_batch_pg`] of at most
+/// [`PG_STATEMENT_BYTES`] each, in one transaction, so one commit (one WAL flush)
+/// for all; a batch that fits in one statement is its own transaction.
+///
+/// Why the size limit: over TLS (sqlx's default `sslmode=prefer` negotiates it even
+/// on 127.0.0.1) a larger message leaves in several 16 kB records, one write each,
+/// and sqlx 0.9.0 does not set `TCP_NODELAY`, so Nagle's algorithm holds every record
+/// after the first until PostgreSQL acknowledges it — which its delayed ACK does
+/// only after 40 ms. Every batch of about a dozen comments paid those 40 ms, which
+/// capped submits at ~1,100/s with the database idle. Statements that each fit in
+/// one record never wait.
+///
+/// The batch is written in (site, author) order across its statements as within
+/// each, so two instances' transactions take the author rows' locks in the same
+/// order and cannot deadlock each other.
 async fn write_on_pg(pool: &sqlx::PgPool, batch: &[Pending]) -> Result<Vec<Result<()>>> {
-    let mut conn = pool.acquire().await?;
-    let stored: std::collections::HashSet<String> = insert_batch_pg(&mut conn, batch)
-        .await?
-        .into_iter()
-        .collect();
+    let mut order: Vec<&Pending> = batch.iter().collect();
+    order.sort_by(|a, b| {
+        (&a.comment.site_id, &a.comment.author_id).cmp(&(&b.comment.site_id, &b.comment.author_id))
+    });
+    let mut chunks: Vec<&[&Pending]> = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, p) in order.iter().enumerate() {
+        let size = pg_bytes(p);
+        if i > start && bytes + size > PG_STATEMENT_BYTES {
+            chunks.push(&order[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    chunks.push(&order[start..]);
+
+    let mut stored = std::collections::HashSet::new();
+    if let [only] = chunks.as_slice() {
+        let mut conn = pool.acquire().await?;
+        stored.extend(insert_batch_pg(&mut conn, only).await?);
+    } else {
+        let mut tx = pool.begin().await?;
+        for chunk in chunks {
+            stored.extend(insert_batch_pg(&mut tx, chunk).await?);
+        }
+        tx.commit().await?;
+    }
     Ok(outcomes(batch, |_, p| stored.contains(&p.comment.id)))
+}
+
+/// Most bytes of comment data in one PostgreSQL statement: under one 16 kB TLS record
+/// with room for the statement's own framing (see [`write_on_pg`]).
+const PG_STATEMENT_BYTES: usize = 12 * 1024;
+
+/// About what a submit adds to a statement's bind message: its texts, plus a
+/// length word and the fixed-size values of each of the 34 columns.
+fn pg_bytes(p: &Pending) -> usize {
+    let c = &p.comment;
+    let v = &p.verdict;
+    let opt = |s: &Option<String>| s.as_deref().map_or(0, str::len);
+    let texts = [
+        &c.id,
+        &c.site_id,
+        &c.external_id,
+        &c.content_hash,
+        &c.thread_id,
+        &c.author_id,
+        &c.body,
+        &v.language,
+        &v.decision,
+        &v.decided_by,
+        &v.scores,
+        &v.reasons,
+        &v.model_version,
+        &v.rules_version,
+        &v.actor,
+        &p.event.event_id,
+        &p.event.site_id,
+        &p.event.event_type,
+        &p.event.payload,
+    ];
+    texts.iter().map(|s| s.len()).sum::<usize>()
+        + [
+            &c.thread_url,
+            &c.thread_title,
+            &c.parent_id,
+            &c.author_name,
+            &c.author_email_hash,
+            &c.author_ip_hash,
+            &c.subject,
+            &p.event.comment_id,
+        ]
+        .iter()
+        .map(|s| opt(s))
+        .sum::<usize>()
+        + 34 * 12
 }
 
 async fn write_on(conn: &mut sqlx::SqliteConnection, batch: &[Pending]) -> Result<Vec<Result<()>>> {
