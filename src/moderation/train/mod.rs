@@ -315,6 +315,7 @@ pub fn train(rows: &[Row], args: &TrainArgs) -> anyhow::Result<Model> {
             "stack_l2": args.l2,
             "stack_group_rows": args.group_rows,
             "group_power": { "spam": args.spam_group_power, "abuse": args.abuse_group_power },
+            "stack_mean_prior": super::classifier::MEAN_PRIOR,
             "stack_inputs": stack_input_names(),
             "dataset_weights": weights,
             "excluded": args.exclude,
