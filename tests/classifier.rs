@@ -117,6 +117,8 @@ mod training {
             epochs: 3,
             sparse_lr: 0.1,
             sparse_l2: 1e-6,
+            abuse_group_power: 0.5,
+            spam_group_power: 0.0,
         }
     }
 

@@ -21,9 +21,19 @@ use std::path::Path;
 const MAGIC: &[u8; 8] = b"RAQIBCLF";
 /// Bumped when the byte layout or [`ModelMeta`] changes incompatibly.
 pub const FORMAT_VERSION: u32 = 1;
-/// Inputs of each head's stacked logistic regression: per family the mean and the
-/// length-scaled sum of bucket weights, then the dense signals.
+/// Inputs of each head's stacked logistic regression: per family the mean (shrunk
+/// by [`MEAN_PRIOR`]) and the length-scaled sum of bucket weights, then the dense
+/// signals.
 pub const N_STACK: usize = 2 * N_FAMILIES + N_DENSE;
+/// Pseudo-count of zero-weight features added to each family's mean stack input:
+/// `sum / (n + MEAN_PRIOR)` instead of `sum / n`. The stack leans hard on the means
+/// (weight ≈ 4 on the character n-gram mean), and the mean of a two-word text is
+/// the mean of a few dozen n-grams, so one spammy or insult-like word decided it
+/// ("بطيخ أحمر" abuse 0.81, "Here's a comment!" spam 0.72 on the development
+/// split). With the prior a short text's mean shrinks towards "no evidence" while a
+/// typical comment's (hundreds of n-grams) barely moves; 100 was chosen over 0, 10
+/// and 40 on the development split (see the model card).
+pub const MEAN_PRIOR: f32 = 100.0;
 /// An author name is scored for spam on its own only when it looks like an ad
 /// rather than a name (see [`name_looks_like_ad`]); training data has no names.
 const NAME_MIN_WORDS: usize = 4;
@@ -240,7 +250,7 @@ impl Model {
         for (head, x) in out.iter_mut().enumerate() {
             for f in 0..N_FAMILIES {
                 let n = counts[f] as f32;
-                x[f] = if n > 0.0 { sums[head][f] / n } else { 0.0 };
+                x[f] = sums[head][f] / (n + MEAN_PRIOR);
                 x[N_FAMILIES + f] = sums[head][f] / (n + 1.0).sqrt();
             }
             x[2 * N_FAMILIES..].copy_from_slice(&dense);

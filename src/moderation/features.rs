@@ -9,6 +9,11 @@
 //!   (`يا كلب` → `ا كل`), which catches split or clitic-attached insults;
 //! - [`Family::Word`] and [`Family::WordBigram`]: word unigrams and bigrams.
 //!
+//! A token of ASCII digits only gives its word features but no character n-grams:
+//! its n-grams (` 0`, `0 `, `00`) are shared by every price and phone number in the
+//! SMS spam, so a stray "0 0" read as an ad (spam 0.99 before this rule). Digits
+//! inside words and the digit dense signals are unchanged.
+//!
 //! Mentions (`@name`) produce no n-grams: in the training data they are collection
 //! artefacts (Twitter sets are full of them, news comments have none). Links produce
 //! one `<url>` word feature and count as a dense signal instead of n-grams.
@@ -19,8 +24,9 @@
 use super::normalize::{NORMALIZER_VERSION, NormStats, is_letter, is_number, is_word_char};
 use serde::{Deserialize, Serialize};
 
-/// Bumped whenever tokenisation, hashing or the dense signals change.
-pub const FEATURE_VERSION: &str = "f2";
+/// Bumped whenever tokenisation, hashing, the dense signals or the way the stack
+/// inputs are formed from them (`classifier::MEAN_PRIOR`) change.
+pub const FEATURE_VERSION: &str = "f3";
 
 /// Number of sparse feature families (see [`Family`]).
 pub const N_FAMILIES: usize = 4;
@@ -260,15 +266,18 @@ pub fn for_each_feature(cfg: &FeatureConfig, parts: &[&str], mut emit: impl FnMu
             }
             prev_word = Some(wh);
 
-            // Character n-grams inside the padded token.
-            let mut win = Window::new(Family::CharWord, cfg.char_max);
-            let chars = std::iter::once(' ')
-                .chain(token.chars())
-                .chain(std::iter::once(' '));
-            for c in chars {
-                win.push(c);
-                for n in cfg.char_min..=cfg.char_max.min(win.len) {
-                    emit(Family::CharWord, bucket(win.hash(n), bits));
+            // Character n-grams inside the padded token; none for a bare number (see
+            // the module docs).
+            if !word.bytes().all(|b| b.is_ascii_digit()) {
+                let mut win = Window::new(Family::CharWord, cfg.char_max);
+                let chars = std::iter::once(' ')
+                    .chain(token.chars())
+                    .chain(std::iter::once(' '));
+                for c in chars {
+                    win.push(c);
+                    for n in cfg.char_min..=cfg.char_max.min(win.len) {
+                        emit(Family::CharWord, bucket(win.hash(n), bits));
+                    }
                 }
             }
 
@@ -410,6 +419,18 @@ mod tests {
         ] {
             assert!(f.iter().any(|(x, _)| *x == fam), "{fam:?} missing");
         }
+    }
+
+    #[test]
+    fn bare_numbers_give_word_features_only() {
+        let f = collect("0 0");
+        assert!(!f.is_empty());
+        assert!(f.iter().all(|(fam, _)| *fam != Family::CharWord), "{f:?}");
+        assert!(
+            collect("a1")
+                .iter()
+                .any(|(fam, _)| *fam == Family::CharWord)
+        );
     }
 
     #[test]

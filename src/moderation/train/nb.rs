@@ -11,11 +11,13 @@ use crate::moderation::normalize;
 use indicatif::ProgressBar;
 
 /// Per row and head: `(label, weight)` for train-split examples. Each (dataset,
-/// class) group gets the same total weight times its factor; weights are then scaled
-/// to average 1 per head so `alpha` keeps its usual meaning of "pseudo-count".
+/// class) group of `n` train rows gets the total weight `factor × n^power` (power 0:
+/// every group weighs the same; see `TrainArgs::abuse_group_power`); weights are then
+/// scaled to average 1 per head so `alpha` keeps its usual meaning of "pseudo-count".
 pub(super) type Roles = Vec<[Option<(bool, f64)>; 2]>;
 
-pub(super) fn roles(rows: &[Row], plan: &Plan) -> Roles {
+/// `power` is `[spam, abuse]`.
+pub(super) fn roles(rows: &[Row], plan: &Plan, power: [f64; 2]) -> Roles {
     let mut role: Roles = vec![[None, None]; rows.len()];
     for (h, examples) in plan.heads.iter().enumerate() {
         let train: Vec<_> = examples
@@ -26,7 +28,10 @@ pub(super) fn roles(rows: &[Row], plan: &Plan) -> Roles {
         for e in &train {
             sizes[e.group] += 1;
         }
-        let raw = |g: usize| f64::from(plan.groups[h][g].1) / sizes[g].max(1) as f64;
+        let raw = |g: usize| {
+            let n = sizes[g].max(1) as f64;
+            f64::from(plan.groups[h][g].1) * n.powf(power[h]) / n
+        };
         let total: f64 = train.iter().map(|e| raw(e.group)).sum();
         let scale = if total > 0.0 {
             train.len() as f64 / total
