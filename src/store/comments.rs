@@ -401,15 +401,31 @@ impl Store {
         Ok(())
     }
 
+    /// Whether a lookup of one comment by (site, key) may keep its prepared statement.
+    /// PostgreSQL plans a prepared statement once per connection for any parameters
+    /// (a "generic plan") after five runs, and on a young table, before any
+    /// statistics, the costs of the candidate indexes tie: the plan then found the row
+    /// by reading every comment of the site through `comments_author_recent` instead of
+    /// the unique key, and kept doing so until the next ANALYZE. Under a submit load on
+    /// a fresh database that read was what PostgreSQL spent its CPU on. Unprepared,
+    /// the statement is planned with its values and the unique index wins as soon as
+    /// the table has rows; the planning costs a fraction of the scan. SQLite's planner
+    /// chose well here, and re-preparing would cost its connection threads time.
+    fn prepare_once(&self) -> bool {
+        matches!(self, Store::Sqlite { .. })
+    }
+
     /// A comment of a site by raqib id, or by external id when `external` is set.
     pub async fn get_comment(&self, site_id: &str, id: &str, external: bool) -> Result<CommentRow> {
         let column = if external { "external_id" } else { "id" };
         let sql =
             format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE site_id = $1 AND {column} = $2");
+        let persistent = self.prepare_once();
         let row = dispatch!(self, read, |pool| {
             sqlx::query_as::<_, CommentRow>(sqlx::AssertSqlSafe(sql))
                 .bind(site_id)
                 .bind(id)
+                .persistent(persistent)
                 .fetch_optional(pool)
                 .await?
         });
@@ -477,15 +493,8 @@ impl Store {
         author_id: &str,
         recent_since: i64,
     ) -> Result<(bool, AuthorHistory)> {
-        // PostgreSQL plans this statement afresh on every call. A prepared statement
-        // is planned once per connection for any parameters ("generic plan"), and
-        // when that happens on a young table, before any statistics, the costs of
-        // the candidate indexes tie: the plan then found the external id by reading
-        // every comment of the site through `comments_author_recent`, and kept doing
-        // so until the next ANALYZE — at 7,500 comments this query was what the
-        // database spent its CPU on under a submit load. Planned with the values,
-        // the unique (site, external id) index wins as soon as the table has rows.
-        let persistent = matches!(self, Store::Sqlite { .. });
+        // See `prepare_once`: on a young table the unique index lost to a site scan.
+        let persistent = self.prepare_once();
         let (exists, approved, rejected, recent): (bool, Option<i64>, Option<i64>, i64) = dispatch!(
             self,
             read,
