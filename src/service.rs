@@ -125,23 +125,23 @@ async fn moderate(
     sub: &Submission,
     now: i64,
 ) -> Result<(Verdict, String, String), ApiError> {
-    let (policy, history) = author_history(state, site, sub, now).await?;
+    let policy = site.policy()?;
+    let history = author_history(state, site, sub, &policy, now).await?;
     Ok(moderate_with(state, site, sub, &policy, &history))
 }
 
-/// The site's policy and the author's history on the site.
+/// The author's history on the site, with rejections counted as recent by `policy`.
 async fn author_history(
     state: &AppState,
     site: &SiteRow,
     sub: &Submission,
+    policy: &crate::moderation::Policy,
     now: i64,
-) -> Result<(crate::moderation::Policy, AuthorHistory), ApiError> {
-    let policy = site.policy()?;
-    let history = state
+) -> Result<AuthorHistory, ApiError> {
+    Ok(state
         .store()
         .author_history(&site.id, &sub.author_id, policy.recent_since(now))
-        .await?;
-    Ok((policy, history))
+        .await?)
 }
 
 /// Charge a new comment to its author, new-author, IP and thread budgets; refuse it
@@ -211,11 +211,7 @@ pub async fn check(
     let history = match state.check_history().get(&key) {
         Some(h) => h,
         None => {
-            let since = policy.recent_since(state.now());
-            let h = state
-                .store()
-                .author_history(&site.id, &sub.author_id, since)
-                .await?;
+            let h = author_history(state, site, sub, &policy, state.now()).await?;
             state.check_history().put(key, h);
             h
         }

@@ -166,17 +166,20 @@ pub(crate) fn is_mask(c: char) -> bool {
     matches!(c, '*' | '#')
 }
 
+/// The Arabic base letters (hamza to yeh, without tatweel): letters, not numbers.
+/// With ASCII they are nearly every character of a comment, so the classifiers below
+/// answer for them directly: the general Unicode tables are a binary search per
+/// call, and these run several times per char.
+fn is_arabic_base_letter(c: char) -> bool {
+    matches!(c, '\u{0621}'..='\u{063F}' | '\u{0641}'..='\u{064A}')
+}
+
 /// Letters and digits, the core of a token.
 pub(crate) fn is_word_char(c: char) -> bool {
-    // ASCII and the Arabic base letters are checked directly: the general Unicode
-    // tables are a binary search per call, and this runs several times per char.
     if c.is_ascii() {
         return c.is_ascii_alphanumeric();
     }
-    if matches!(c, '\u{0621}'..='\u{063F}' | '\u{0641}'..='\u{064A}') {
-        return true;
-    }
-    c.is_alphanumeric()
+    is_arabic_base_letter(c) || c.is_alphanumeric()
 }
 
 /// Letters of any script, with the same fast paths as [`is_word_char`].
@@ -184,22 +187,15 @@ pub(crate) fn is_letter(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_alphabetic();
     }
-    if matches!(c, '\u{0621}'..='\u{063F}' | '\u{0641}'..='\u{064A}') {
-        return true;
-    }
-    c.is_alphabetic()
+    is_arabic_base_letter(c) || c.is_alphabetic()
 }
 
-/// Numeric characters (`char::is_numeric`), with the same fast paths: the Arabic
-/// base letters are not numbers, and most comments are made of little else.
+/// Numeric characters (`char::is_numeric`), with the same fast paths.
 pub(crate) fn is_number(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_digit();
     }
-    if matches!(c, '\u{0621}'..='\u{063F}' | '\u{0641}'..='\u{064A}') {
-        return false;
-    }
-    c.is_numeric()
+    !is_arabic_base_letter(c) && c.is_numeric()
 }
 
 /// Arabic-script letters (after folding; digits are already ASCII by then).
