@@ -6,6 +6,7 @@
 
 use super::*;
 use crate::moderation::{CommentInput, prepare_fields};
+use std::io::Write;
 use std::path::PathBuf;
 
 fn defs(toml_text: &str) -> Vec<RuleDef> {
@@ -344,9 +345,21 @@ fn default_packs_on_the_labelled_sample() {
         abuse: bool,
         kind: String,
     }
+    // The labelled sample lives outside the repository (see tests/normalization_cases.rs).
+    let shared = std::env::var_os("RAQIB_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    let path = shared.join("cases/comments_sample.jsonl");
+    if !path.exists() {
+        // Straight to stderr, past the test harness's capture, so the skip is seen.
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED default_packs_on_the_labelled_sample: {} not found (the shared folder beside the checkout, or RAQIB_SHARED_DIR)",
+            path.display()
+        );
+        return;
+    }
     let set = packs();
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/cases/comments_sample.jsonl");
     let text = std::fs::read_to_string(&path).expect("comments_sample.jsonl is readable");
     let (mut bad, mut positives, mut caught, mut flagged) = (Vec::new(), 0, 0, 0);
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
