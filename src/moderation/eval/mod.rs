@@ -94,7 +94,8 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         let mut out = String::new();
         for r in &selected {
             let s = score_text(&model, &r.text);
-            let line = serde_json::json!({"id": r.id, "spam": r.spam, "abuse": r.abuse,
+            let line = serde_json::json!({"id": r.id, "source": r.source(), "lang": row_lang(r),
+                "spam": r.spam, "abuse": r.abuse,
                 "spam_score": s.spam, "abuse_score": s.abuse, "text": r.text});
             out.push_str(&line.to_string());
             out.push('\n');
