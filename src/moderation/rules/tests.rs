@@ -1,13 +1,11 @@
 //! Unit tests of the rule engine: every kind and action, exceptions, `requires`,
 //! malformed rules (the message names the rule id), spans in code points on Arabic
-//! text with emoji, and the shipped packs against the labelled comment sample.
+//! text with emoji, and the shipped packs on synthetic comments.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
 use crate::moderation::{CommentInput, prepare_fields};
-use std::io::Write;
-use std::path::PathBuf;
 
 fn defs(toml_text: &str) -> Vec<RuleDef> {
     #[derive(Deserialize)]
@@ -329,59 +327,4 @@ fn load_paths_reads_sorted_files_and_rejects_duplicates() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("first"), "{e}");
-}
-
-fn packs() -> RuleSet {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_RULES_DIR);
-    RuleSet::compile(load_paths(&[dir]).unwrap(), "packs").unwrap()
-}
-
-#[test]
-fn default_packs_on_the_labelled_sample() {
-    #[derive(Deserialize)]
-    struct Row {
-        text: String,
-        spam: bool,
-        abuse: bool,
-        kind: String,
-    }
-    // The labelled sample lives outside the repository (see tests/normalization_cases.rs).
-    let shared = std::env::var_os("RAQIB_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    let path = shared.join("cases/comments_sample.jsonl");
-    if !path.exists() {
-        // Straight to stderr, past the test harness's capture, so the skip is seen.
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED default_packs_on_the_labelled_sample: {} not found (the shared folder beside the checkout, or RAQIB_SHARED_DIR)",
-            path.display()
-        );
-        return;
-    }
-    let set = packs();
-    let text = std::fs::read_to_string(&path).expect("comments_sample.jsonl is readable");
-    let (mut bad, mut positives, mut caught, mut flagged) = (Vec::new(), 0, 0, 0);
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let row: Row = serde_json::from_str(line).unwrap();
-        let m = run(&set, &body(&row.text));
-        let clean = !row.spam && !row.abuse;
-        if clean && m.iter().any(|m| m.action == Action::Reject) {
-            bad.push(format!("{} {:?}: {:?}", row.kind, row.text, m));
-        }
-        if !clean {
-            positives += 1;
-            let hit = |l: Label| m.iter().any(|m| m.label == l);
-            if (row.spam && hit(Label::Spam)) || (row.abuse && hit(Label::Abuse)) {
-                caught += 1;
-            }
-            if m.iter()
-                .any(|m| matches!(m.action, Action::Reject | Action::Review))
-            {
-                flagged += 1;
-            }
-        }
-    }
-    println!("packs: {caught}/{positives} spam/abuse rows matched, {flagged} with review/reject");
-    assert!(bad.is_empty(), "clean rows rejected:\n{}", bad.join("\n"));
 }
