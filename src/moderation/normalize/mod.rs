@@ -31,7 +31,7 @@ pub(crate) use latin::{
 use stream::{KChar, StreamFlags, StreamOpts, fold_chars, join_spaced};
 
 /// Bumped whenever a fold changes which texts match or which features are produced.
-pub const NORMALIZER_VERSION: &str = "1.1.0+unicode-18.0.0";
+pub const NORMALIZER_VERSION: &str = "1.2.0+unicode-18.0.0";
 
 /// Longest field normalized, in code points (§1.1 step 0: NFKC can expand one code
 /// point to 18, so the cap applies before normalizing). The rest is not matched.
@@ -190,7 +190,7 @@ pub fn normalize(text: &str) -> Normalized {
         out.key_map.push((out.key.len() as u32, k.src, k.src_end));
         out.key.push(k.c);
     }
-    out.feature_text = feature_text(&primary, &mut stats);
+    out.feature_text = feature_text(text, &primary, &mut stats);
     {
         let mut sink = tokens::Sink {
             buf: &mut out.buf,
@@ -231,6 +231,26 @@ pub fn normalize(text: &str) -> Normalized {
     out
 }
 
+/// Letter case of an original character, for splitting CamelCase hashtags.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Case {
+    Lower,
+    Upper,
+    Other,
+}
+
+impl Case {
+    fn of(c: char) -> Self {
+        if c.is_lowercase() {
+            Case::Lower
+        } else if c.is_uppercase() {
+            Case::Upper
+        } else {
+            Case::Other
+        }
+    }
+}
+
 fn emit_extra(chars: &[KChar], out: &mut Normalized, stats: &mut NormStats, monotonic: bool) {
     let mut sink = tokens::Sink {
         buf: &mut out.buf,
@@ -246,12 +266,47 @@ fn emit_extra(chars: &[KChar], out: &mut Normalized, stats: &mut NormStats, mono
 
 /// Feature text: look-alike letters folded (never Arabic ones), runs of three or
 /// more identical letters cut to two (AraBERT style), counting each elongation.
-fn feature_text(chars: &[KChar], stats: &mut NormStats) -> String {
+///
+/// Hashtags are read as words: the `#` that opens one is dropped, and inside it a
+/// lower-to-upper case change in the original starts a new word (`#FuckTrump` →
+/// `fuck trump`, `#ABCNews` → `abc news`). Tweets carry whole insults and slogans in CamelCase tags, which
+/// would otherwise be one token no training text shares.
+fn feature_text(text: &str, chars: &[KChar], stats: &mut NormStats) -> String {
     let mut s = String::with_capacity(chars.len() * 2);
     let mut run = 0u32;
     let mut last = '\0';
-    for k in chars {
+    // The original case, needed only inside hashtags (folding lower-cased the rest).
+    let case: Vec<Case> = if text.contains('#') {
+        text.chars().take(MAX_CHARS).map(Case::of).collect()
+    } else {
+        Vec::new()
+    };
+    let case_at = |i: u32| case.get(i as usize).copied().unwrap_or(Case::Other);
+    let mut in_tag = false;
+    for (i, k) in chars.iter().enumerate() {
         let c = latin::confusable_fold_non_arabic(k.c);
+        if in_tag && !chars::is_word_char(c) {
+            in_tag = false;
+        }
+        if c == '#'
+            && !in_tag
+            && s.chars().next_back().is_none_or(char::is_whitespace)
+            && chars.get(i + 1).is_some_and(|n| chars::is_word_char(n.c))
+        {
+            in_tag = true;
+            continue;
+        }
+        // `aB` starts a word at B, and so does `ABc` (an acronym before a word).
+        if in_tag
+            && k.src > 0
+            && case_at(k.src) == Case::Upper
+            && (case_at(k.src - 1) == Case::Lower
+                || (case_at(k.src - 1) == Case::Upper && case_at(k.src + 1) == Case::Lower))
+        {
+            s.push(' ');
+            run = 1;
+            last = ' ';
+        }
         if c == last && chars::is_letter(c) {
             run += 1;
             if run == 3 {

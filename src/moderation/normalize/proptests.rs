@@ -13,7 +13,7 @@ fn mixed_text() -> impl Strategy<Value = String> {
     let interesting = prop::sample::select(vec![
         'ك', 'ل', 'ب', 'ا', 'أ', 'ة', 'ى', 'ـ', '\u{064E}', '\u{0670}', '\u{FE76}', '\u{FEDB}',
         '\u{200B}', '\u{202E}', '\u{202C}', '٧', 'a', 's', 'S', '3', '7', '$', '*', ' ', '.', '-',
-        'İ', 'ſ', 'ⓢ', '\u{FDFA}', '😀', '\u{2800}', '\u{0007}', 'ı', 'ß', '\'',
+        'İ', 'ſ', 'ⓢ', '\u{FDFA}', '😀', '\u{2800}', '\u{0007}', 'ı', 'ß', '\'', '#', 'A', 'B',
     ]);
     prop::collection::vec(prop_oneof![interesting, any::<char>()], 0..64)
         .prop_map(|v| v.into_iter().collect())
@@ -62,5 +62,27 @@ fn feature_text_fixed_point_regressions() {
             once.feature_text(),
             normalize(once.feature_text()).feature_text()
         );
+    }
+}
+
+/// Hashtags are words to the classifier: the opening `#` goes, CamelCase splits, and a
+/// `#` that opens no word (or sits inside one, as a mask) stays.
+#[test]
+fn hashtags_are_read_as_words() {
+    for (input, expected) in [
+        (
+            "Actually #FuckTrump impressed me",
+            "actually fuck trump impressed me",
+        ),
+        ("#TrumpIsATraitor", "trump is a traitor"),
+        (
+            "#ABCNews #Trump2020 #dickhead",
+            "abc news trump2020 dickhead",
+        ),
+        ("#قطع_العلاقات", "قطع_العلاقات"),
+        ("id#ot # ##", "id#ot # ##"),
+        ("no tags: FuckTrump", "no tags: fucktrump"),
+    ] {
+        assert_eq!(normalize(input).feature_text(), expected, "{input}");
     }
 }
