@@ -190,7 +190,8 @@ pub fn normalize(text: &str) -> Normalized {
         out.key_map.push((out.key.len() as u32, k.src, k.src_end));
         out.key.push(k.c);
     }
-    out.feature_text = feature_text(text, &primary, &mut stats);
+    let marks = hashtag_marks(text, &primary);
+    out.feature_text = feature_text(&primary, &marks, &mut stats);
     {
         let mut sink = tokens::Sink {
             buf: &mut out.buf,
@@ -216,6 +217,10 @@ pub fn normalize(text: &str) -> Normalized {
             &mut ignored,
         );
         emit_extra(&alt, &mut out, &mut scratch, true);
+    }
+    let tags = hashtag_view(&primary, &marks);
+    if !tags.is_empty() {
+        emit_extra(&tags, &mut out, &mut scratch, true);
     }
     if flags.saw_override {
         let reading = lang::reading_order(text, MAX_CHARS);
@@ -266,46 +271,23 @@ fn emit_extra(chars: &[KChar], out: &mut Normalized, stats: &mut NormStats, mono
 
 /// Feature text: look-alike letters folded (never Arabic ones), runs of three or
 /// more identical letters cut to two (AraBERT style), counting each elongation.
-///
-/// Hashtags are read as words: the `#` that opens one is dropped, and inside it a
-/// lower-to-upper case change in the original starts a new word (`#FuckTrump` →
-/// `fuck trump`, `#ABCNews` → `abc news`). Tweets carry whole insults and slogans in CamelCase tags, which
-/// would otherwise be one token no training text shares.
-fn feature_text(text: &str, chars: &[KChar], stats: &mut NormStats) -> String {
+/// Hashtags are read as words (see [`hashtag_marks`]).
+fn feature_text(chars: &[KChar], marks: &[TagMark], stats: &mut NormStats) -> String {
     let mut s = String::with_capacity(chars.len() * 2);
     let mut run = 0u32;
     let mut last = '\0';
-    // The original case, needed only inside hashtags (folding lower-cased the rest).
-    let case: Vec<Case> = if text.contains('#') {
-        text.chars().take(MAX_CHARS).map(Case::of).collect()
-    } else {
-        Vec::new()
-    };
-    let case_at = |i: u32| case.get(i as usize).copied().unwrap_or(Case::Other);
-    let mut in_tag = false;
+    let mut marks = marks.iter().peekable();
     for (i, k) in chars.iter().enumerate() {
         let c = latin::confusable_fold_non_arabic(k.c);
-        if in_tag && !chars::is_word_char(c) {
-            in_tag = false;
-        }
-        if c == '#'
-            && !in_tag
-            && s.chars().next_back().is_none_or(char::is_whitespace)
-            && chars.get(i + 1).is_some_and(|n| chars::is_word_char(n.c))
-        {
-            in_tag = true;
-            continue;
-        }
-        // `aB` starts a word at B, and so does `ABc` (an acronym before a word).
-        if in_tag
-            && k.src > 0
-            && case_at(k.src) == Case::Upper
-            && (case_at(k.src - 1) == Case::Lower
-                || (case_at(k.src - 1) == Case::Upper && case_at(k.src + 1) == Case::Lower))
-        {
-            s.push(' ');
-            run = 1;
-            last = ' ';
+        if let Some(m) = marks.next_if(|m| m.at == i) {
+            match m.kind {
+                TagMarkKind::Open => continue,
+                TagMarkKind::Break => {
+                    s.push(' ');
+                    run = 1;
+                    last = ' ';
+                }
+            }
         }
         if c == last && chars::is_letter(c) {
             run += 1;
@@ -322,4 +304,161 @@ fn feature_text(text: &str, chars: &[KChar], stats: &mut NormStats) -> String {
         s.push(c);
     }
     s
+}
+
+/// What a hashtag does at one character of the primary view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TagMarkKind {
+    /// The `#` that opens a hashtag: dropped from the feature text.
+    Open,
+    /// The first letter of a word inside a CamelCase hashtag: a word starts here.
+    Break,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct TagMark {
+    at: usize,
+    kind: TagMarkKind,
+}
+
+/// Hashtags read as words: the `#` that opens one (at the start of a token, before a
+/// word character) is dropped, and inside it a lower-to-upper case change in the
+/// original starts a new word, as does an upper-case letter between an upper- and a
+/// lower-case one (`#FuckTrump` → `fuck trump`, `#ABCNews` → `abc news`). Tweets carry
+/// whole insults and slogans in CamelCase tags, which would otherwise be one token
+/// that no keyword and no training text shares. Folding lower-cased the view, so the
+/// case is read from the original text, and only when it has a `#` at all.
+fn hashtag_marks(text: &str, chars: &[KChar]) -> Vec<TagMark> {
+    let mut marks = Vec::new();
+    if !text.contains('#') {
+        return marks;
+    }
+    let case: Vec<Case> = text.chars().take(MAX_CHARS).map(Case::of).collect();
+    let case_at = |i: u32| case.get(i as usize).copied().unwrap_or(Case::Other);
+    let mut in_tag = false;
+    let mut after_space = true;
+    for (i, k) in chars.iter().enumerate() {
+        let c = latin::confusable_fold_non_arabic(k.c);
+        let opens_here = after_space;
+        after_space = c.is_whitespace();
+        if in_tag && !chars::is_word_char(c) {
+            in_tag = false;
+        }
+        if c == '#'
+            && !in_tag
+            && opens_here
+            && chars.get(i + 1).is_some_and(|n| chars::is_word_char(n.c))
+        {
+            in_tag = true;
+            marks.push(TagMark {
+                at: i,
+                kind: TagMarkKind::Open,
+            });
+            continue;
+        }
+        if in_tag
+            && k.src > 0
+            && case_at(k.src) == Case::Upper
+            && (case_at(k.src - 1) == Case::Lower
+                || (case_at(k.src - 1) == Case::Upper && case_at(k.src + 1) == Case::Lower))
+        {
+            marks.push(TagMark {
+                at: i,
+                kind: TagMarkKind::Break,
+            });
+        }
+    }
+    keep_words_of_two(chars, &mut marks);
+    marks
+}
+
+/// Drops the marks that would leave a one-letter word: a tag whose body is one
+/// character keeps its `#`, and a break that would cut off a one-character piece is
+/// not made (`#TrumpIsATraitor` → `trump is atraitor`). Three one-letter words in a
+/// row read as a spaced-out word (step 10), so normalizing the feature text again
+/// would join them: this keeps the feature text a fixed point of normalization.
+fn keep_words_of_two(chars: &[KChar], marks: &mut Vec<TagMark>) {
+    let word_len = |from: usize| {
+        chars
+            .get(from..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(|k| chars::is_word_char(latin::confusable_fold_non_arabic(k.c)))
+            .count()
+    };
+    let mut kept: Vec<TagMark> = Vec::with_capacity(marks.len());
+    let mut i = 0;
+    while i < marks.len() {
+        let open = marks[i];
+        let mut next = i + 1;
+        while next < marks.len() && marks[next].kind == TagMarkKind::Break {
+            next += 1;
+        }
+        let body_start = open.at + 1;
+        let body_end = body_start + word_len(body_start);
+        if body_end - body_start >= 2 {
+            kept.push(open);
+            // Piece boundaries: body start, each break, body end. A break stays only
+            // if the pieces on both sides are two characters or more.
+            let mut piece_start = body_start;
+            let breaks = &marks[i + 1..next];
+            for (b, m) in breaks.iter().enumerate() {
+                let piece_end = breaks.get(b + 1).map_or(body_end, |n| n.at);
+                if m.at - piece_start >= 2 && piece_end - m.at >= 2 {
+                    kept.push(*m);
+                    piece_start = m.at;
+                }
+            }
+        }
+        i = next;
+    }
+    *marks = kept;
+}
+
+/// The words of CamelCase hashtags as a view of their own, for keyword matching:
+/// each such tag's characters with a space at every word break, tags one space
+/// apart. Empty when no tag has a break (a one-word tag is already a token of the
+/// primary view, `#` and all).
+fn hashtag_view(chars: &[KChar], marks: &[TagMark]) -> Vec<KChar> {
+    let mut view = Vec::new();
+    let mut i = 0;
+    while i < marks.len() {
+        // One tag: its opening mark and the breaks up to the next opening.
+        let open = marks[i].at;
+        let mut next = i + 1;
+        while next < marks.len() && marks[next].kind == TagMarkKind::Break {
+            next += 1;
+        }
+        let breaks = &marks[i + 1..next];
+        i = next;
+        if breaks.is_empty() {
+            continue;
+        }
+        let start = open + 1;
+        let len = chars
+            .get(start..)
+            .unwrap_or(&[])
+            .iter()
+            .position(|k| !chars::is_word_char(latin::confusable_fold_non_arabic(k.c)))
+            .unwrap_or(chars.len() - start);
+        let mut breaks = breaks.iter().peekable();
+        for (at, k) in chars.iter().enumerate().skip(start).take(len) {
+            if breaks.next_if(|m| m.at == at).is_some() {
+                view.push(KChar {
+                    c: ' ',
+                    src: k.src,
+                    src_end: k.src,
+                });
+            }
+            view.push(*k);
+        }
+        if let Some(k) = view.last().copied() {
+            view.push(KChar {
+                c: ' ',
+                src: k.src_end,
+                src_end: k.src_end,
+            });
+        }
+    }
+    view
 }

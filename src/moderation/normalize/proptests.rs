@@ -56,7 +56,14 @@ proptest! {
 /// regression file): a symbol folded to a letter, and a run made by folding.
 #[test]
 fn feature_text_fixed_point_regressions() {
-    for s in ["٧[×*٧\u{e000}", "ıiı", "ⓢ ⓣ ⓤ", "\u{202E}diputs\u{202C}"] {
+    // The last: dropping the `#` of a one-letter tag made three spaced single letters.
+    for s in [
+        "٧[×*٧\u{e000}",
+        "ıiı",
+        "ⓢ ⓣ ⓤ",
+        "\u{202E}diputs\u{202C}",
+        "ك(ك\0#ك\u{e000}",
+    ] {
         let once = normalize(s);
         assert_eq!(
             once.feature_text(),
@@ -66,7 +73,8 @@ fn feature_text_fixed_point_regressions() {
 }
 
 /// Hashtags are words to the classifier: the opening `#` goes, CamelCase splits, and a
-/// `#` that opens no word (or sits inside one, as a mask) stays.
+/// `#` that opens no word, opens a one-character tag, or sits inside a word (a mask)
+/// stays; no split leaves a one-letter word.
 #[test]
 fn hashtags_are_read_as_words() {
     for (input, expected) in [
@@ -74,7 +82,8 @@ fn hashtags_are_read_as_words() {
             "Actually #FuckTrump impressed me",
             "actually fuck trump impressed me",
         ),
-        ("#TrumpIsATraitor", "trump is a traitor"),
+        ("#TrumpIsATraitor", "trump isa traitor"),
+        ("#1 fan #A #AZmonsoon", "#1 fan #a azmonsoon"),
         (
             "#ABCNews #Trump2020 #dickhead",
             "abc news trump2020 dickhead",

@@ -328,3 +328,27 @@ fn load_paths_reads_sorted_files_and_rejects_duplicates() {
         .to_string();
     assert!(e.contains("first"), "{e}");
 }
+
+#[test]
+fn camel_case_hashtags_are_matched_word_by_word() {
+    let s = set(
+        "[[rule]]\nid='k'\nkind='keyword'\nlang='en'\nterms=['idiot', 'fuck']\nlabel='abuse'\naction='review'",
+    );
+    for (text, matched) in [
+        ("So true #YouAreAnIdiot", "Idiot"),
+        ("#FuckTrump and more", "Fuck"),
+        ("#ABCNews says #IdiotPlanner", "Idiot"),
+    ] {
+        let m = run(&s, &body(text));
+        assert_eq!(m.len(), 1, "{text}: {m:?}");
+        let span = m[0].span.unwrap();
+        let chars: Vec<char> = text.chars().collect();
+        let got: String = chars[span.start..span.end].iter().collect();
+        assert_eq!(got, matched, "{text}");
+    }
+    // Not a hashtag (no `#`, or one inside a word), and a tag without case breaks
+    // that holds the word only as a substring: nothing to match.
+    for text in ["YouAreAnIdiot", "x#YouAreAnIdiot", "#iamnotanidiot"] {
+        assert!(run(&s, &body(text)).is_empty(), "{text}");
+    }
+}
