@@ -281,7 +281,7 @@ fn feature_text(chars: &[KChar], marks: &[TagMark], stats: &mut NormStats) -> St
         let c = latin::confusable_fold_non_arabic(k.c);
         if let Some(m) = marks.next_if(|m| m.at == i) {
             match m.kind {
-                TagMarkKind::Open => continue,
+                TagMarkKind::Open { .. } => continue,
                 TagMarkKind::Break => {
                     s.push(' ');
                     run = 1;
@@ -309,8 +309,9 @@ fn feature_text(chars: &[KChar], marks: &[TagMark], stats: &mut NormStats) -> St
 /// What a hashtag does at one character of the primary view.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum TagMarkKind {
-    /// The `#` that opens a hashtag: dropped from the feature text.
-    Open,
+    /// The `#` that opens a hashtag: dropped from the feature text. `end` is the
+    /// index just past the tag's last word character.
+    Open { end: usize },
     /// The first letter of a word inside a CamelCase hashtag: a word starts here.
     Break,
 }
@@ -350,9 +351,14 @@ fn hashtag_marks(text: &str, chars: &[KChar]) -> Vec<TagMark> {
             && chars.get(i + 1).is_some_and(|n| chars::is_word_char(n.c))
         {
             in_tag = true;
+            let body = chars.get(i + 1..).unwrap_or(&[]);
+            let len = body
+                .iter()
+                .take_while(|k| chars::is_word_char(latin::confusable_fold_non_arabic(k.c)))
+                .count();
             marks.push(TagMark {
                 at: i,
-                kind: TagMarkKind::Open,
+                kind: TagMarkKind::Open { end: i + 1 + len },
             });
             continue;
         }
@@ -368,7 +374,7 @@ fn hashtag_marks(text: &str, chars: &[KChar]) -> Vec<TagMark> {
             });
         }
     }
-    keep_words_of_two(chars, &mut marks);
+    keep_words_of_two(&mut marks);
     marks
 }
 
@@ -377,15 +383,7 @@ fn hashtag_marks(text: &str, chars: &[KChar]) -> Vec<TagMark> {
 /// not made (`#TrumpIsATraitor` → `trump is atraitor`). Three one-letter words in a
 /// row read as a spaced-out word (step 10), so normalizing the feature text again
 /// would join them: this keeps the feature text a fixed point of normalization.
-fn keep_words_of_two(chars: &[KChar], marks: &mut Vec<TagMark>) {
-    let word_len = |from: usize| {
-        chars
-            .get(from..)
-            .unwrap_or(&[])
-            .iter()
-            .take_while(|k| chars::is_word_char(latin::confusable_fold_non_arabic(k.c)))
-            .count()
-    };
+fn keep_words_of_two(marks: &mut Vec<TagMark>) {
     let mut kept: Vec<TagMark> = Vec::with_capacity(marks.len());
     let mut i = 0;
     while i < marks.len() {
@@ -395,7 +393,10 @@ fn keep_words_of_two(chars: &[KChar], marks: &mut Vec<TagMark>) {
             next += 1;
         }
         let body_start = open.at + 1;
-        let body_end = body_start + word_len(body_start);
+        let body_end = match open.kind {
+            TagMarkKind::Open { end } => end,
+            TagMarkKind::Break => body_start,
+        };
         if body_end - body_start >= 2 {
             kept.push(open);
             // Piece boundaries: body start, each break, body end. A break stays only
@@ -424,7 +425,11 @@ fn hashtag_view(chars: &[KChar], marks: &[TagMark]) -> Vec<KChar> {
     let mut i = 0;
     while i < marks.len() {
         // One tag: its opening mark and the breaks up to the next opening.
-        let open = marks[i].at;
+        let TagMarkKind::Open { end } = marks[i].kind else {
+            i += 1;
+            continue;
+        };
+        let start = marks[i].at + 1;
         let mut next = i + 1;
         while next < marks.len() && marks[next].kind == TagMarkKind::Break {
             next += 1;
@@ -434,15 +439,8 @@ fn hashtag_view(chars: &[KChar], marks: &[TagMark]) -> Vec<KChar> {
         if breaks.is_empty() {
             continue;
         }
-        let start = open + 1;
-        let len = chars
-            .get(start..)
-            .unwrap_or(&[])
-            .iter()
-            .position(|k| !chars::is_word_char(latin::confusable_fold_non_arabic(k.c)))
-            .unwrap_or(chars.len() - start);
         let mut breaks = breaks.iter().peekable();
-        for (at, k) in chars.iter().enumerate().skip(start).take(len) {
+        for (at, k) in chars.iter().enumerate().take(end).skip(start) {
             if breaks.next_if(|m| m.at == at).is_some() {
                 view.push(KChar {
                     c: ' ',
