@@ -214,6 +214,11 @@ impl Window {
 
 /// Whether a token is a link (scheme, `www.` or a bare domain with a common TLD).
 pub fn is_link(token: &str) -> bool {
+    // Every form below needs a `.` (domains, `www.`) or a `:` (schemes); most tokens
+    // have neither, and this runs on every token twice per comment.
+    if !token.bytes().any(|b| b == b'.' || b == b':') {
+        return false;
+    }
     const TLDS: [&str; 14] = [
         ".com", ".net", ".org", ".info", ".io", ".ly", ".me", ".co", ".xyz", ".biz", ".site",
         ".online", ".shop", ".link",

@@ -102,21 +102,42 @@ fn arabizi_cues(text: &str) -> usize {
         if word.is_empty() {
             continue;
         }
-        let lower = word.to_lowercase();
-        let chars: Vec<char> = lower.chars().collect();
-        let digit_letter = chars.iter().enumerate().any(|(i, c)| {
-            matches!(c, '2' | '3' | '5' | '6' | '7' | '8' | '9')
-                && (i > 0 && chars[i - 1].is_ascii_alphabetic()
-                    || chars.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic()))
-        });
-        if digit_letter || ARABIZI_WORDS.contains(&lower.as_str()) {
-            cues += 1;
-        }
+        let cue = if word.is_ascii() {
+            is_cue_ascii(word)
+        } else {
+            is_cue(word)
+        };
+        cues += usize::from(cue);
         if cues >= 2 {
             break;
         }
     }
     cues
+}
+
+/// Whether one word is an Arabizi cue, on its lower-cased characters.
+fn is_cue(word: &str) -> bool {
+    let lower = word.to_lowercase();
+    let chars: Vec<char> = lower.chars().collect();
+    let digit_letter = chars.iter().enumerate().any(|(i, c)| {
+        matches!(c, '2' | '3' | '5' | '6' | '7' | '8' | '9')
+            && (i > 0 && chars[i - 1].is_ascii_alphabetic()
+                || chars.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic()))
+    });
+    digit_letter || ARABIZI_WORDS.contains(&lower.as_str())
+}
+
+/// [`is_cue`] for an ASCII word, without its two allocations: ASCII lower-casing
+/// keeps every byte in its place and in its digit/letter class. Almost every word
+/// this sees is ASCII (only Latin-majority texts get here).
+fn is_cue_ascii(word: &str) -> bool {
+    let b = word.as_bytes();
+    let digit_letter = b.iter().enumerate().any(|(i, c)| {
+        matches!(c, b'2' | b'3' | b'5' | b'6' | b'7' | b'8' | b'9')
+            && (i > 0 && b[i - 1].is_ascii_alphabetic()
+                || b.get(i + 1).is_some_and(u8::is_ascii_alphabetic))
+    });
+    digit_letter || ARABIZI_WORDS.iter().any(|w| w.eq_ignore_ascii_case(word))
 }
 
 /// Original code point indices of the first `limit` characters in display
@@ -169,6 +190,44 @@ pub(crate) fn reading_order(text: &str, limit: usize) -> Vec<(u32, char)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_cue_fast_path_agrees_with_the_general_one() {
+        for w in [
+            "3ala",
+            "3ALA",
+            "Ya",
+            "YA",
+            "ma3lesh",
+            "7'",
+            "'7",
+            "a7",
+            "7a",
+            "77",
+            "2",
+            "b2a",
+            "hello",
+            "W",
+            "w",
+            "el",
+            "El",
+            "eL",
+            "ELL",
+            "x1y",
+            "4a",
+            "a4",
+            "0a",
+            "1b",
+            "K",
+            "habibi7",
+            "Inshallah",
+            "'",
+            "ana'",
+            "",
+        ] {
+            assert_eq!(is_cue_ascii(w), is_cue(w), "{w:?}");
+        }
+    }
 
     #[test]
     fn language_from_text_not_hint() {

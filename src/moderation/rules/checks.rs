@@ -439,7 +439,11 @@ fn repetition(
         }
     }
     if let Some(limit) = word_repeats {
-        let mut counts: HashMap<&str, u32> = HashMap::default();
+        // Sized once from the number of spaces: growing the map word by word
+        // rehashed it several times per comment.
+        let words = key.bytes().filter(|&b| b == b' ').count() + 1;
+        let mut counts: HashMap<&str, u32> =
+            HashMap::with_capacity_and_hasher(words, Default::default());
         let mut offset = 0;
         for word in key.split(' ') {
             let n = counts.entry(word).or_default();

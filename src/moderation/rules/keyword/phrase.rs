@@ -6,21 +6,14 @@
 //! Matching is a hash lookup of the first word's stems, then a walk over the next
 //! tokens, so the cost stays linear in the number of tokens.
 
-use super::stems::{arabic, collapse, english, has_runs, lookup_key};
+use super::stems::{arabic, collapse_into, english, has_runs, lookup_key};
 use crate::moderation::normalize::Normalized;
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
 
 #[derive(Debug, Default)]
 pub(crate) struct PhraseIndex {
     /// First word (collapsed) → (rule, the following words, collapsed).
     first: HashMap<String, Vec<(usize, Vec<String>)>>,
-}
-
-/// The forms a token can stand for: with proclitics removed (`pre`), and also with
-/// enclitics or plural suffixes removed (`full`).
-struct Forms {
-    pre: HashSet<String>,
-    full: HashSet<String>,
 }
 
 fn is_arabic_text(text: &str) -> bool {
@@ -43,28 +36,33 @@ fn start_stems(text: &str, mut f: impl FnMut(&str, bool)) {
     }
 }
 
-fn forms_of(text: &str) -> Forms {
-    let mut pre = HashSet::default();
-    let mut full = HashSet::default();
+/// Whether a token can stand for the phrase word `w` (collapsed): with its
+/// proclitics removed, and, when it is the phrase's last word (`last`), also with
+/// enclitics or a plural suffix removed. Compared in reused buffers: this runs for
+/// every candidate phrase start, and building the token's whole set of forms cost
+/// a dozen allocations each time.
+fn stands_for(text: &str, w: &str, last: bool, buf: &mut String, runs: &mut Vec<u8>) -> bool {
     if is_arabic_text(text) {
+        let mut found = false;
         arabic(text, |stem, info| {
-            if info.inflected {
+            if found || info.inflected || !(last || info.bare_end) {
                 return;
             }
-            let key = collapse(stem).0;
-            if info.bare_end {
-                pre.insert(key.clone());
-            }
-            full.insert(key);
+            collapse_into(stem, buf, runs);
+            found = buf == w;
         });
+        found
     } else {
-        pre.insert(collapse(text).0);
-        for s in english(text) {
-            full.insert(collapse(s).0);
+        let mut is_w = |s: &str| {
+            collapse_into(s, buf, runs);
+            buf == w
+        };
+        if last {
+            english(text).any(is_w)
+        } else {
+            is_w(text)
         }
     }
-    full.extend(pre.iter().cloned());
-    Forms { pre, full }
 }
 
 impl PhraseIndex {
@@ -81,16 +79,6 @@ impl PhraseIndex {
             return;
         }
         let toks = norm.phrase_tokens();
-        // Forms are computed lazily: most tokens never start a phrase.
-        let mut forms: Vec<Option<Forms>> = Vec::new();
-        forms.resize_with(toks.len(), || None);
-        let ensure = |forms: &mut Vec<Option<Forms>>, i: usize| {
-            if let (Some(slot), Some(tok)) = (forms.get_mut(i), toks.get(i))
-                && slot.is_none()
-            {
-                *slot = Some(forms_of(norm.text(tok.key)));
-            }
-        };
         let (mut key, mut runs) = (String::new(), Vec::new());
         let mut starts: Vec<(usize, &Vec<String>, bool)> = Vec::new();
         for (i, tok) in toks.iter().enumerate() {
@@ -111,17 +99,15 @@ impl PhraseIndex {
                 }
                 let mut fits = true;
                 for (j, w) in rest.iter().enumerate() {
-                    ensure(&mut forms, i + 1 + j);
-                    let ok = forms
-                        .get(i + 1 + j)
-                        .and_then(Option::as_ref)
-                        .is_some_and(|g| {
-                            if j + 1 == rest.len() {
-                                g.full.contains(w)
-                            } else {
-                                g.pre.contains(w)
-                            }
-                        });
+                    let ok = toks.get(i + 1 + j).is_some_and(|t| {
+                        stands_for(
+                            norm.text(t.key),
+                            w,
+                            j + 1 == rest.len(),
+                            &mut key,
+                            &mut runs,
+                        )
+                    });
                     if !ok {
                         fits = false;
                         break;
