@@ -137,11 +137,31 @@ impl FeatureConfig {
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
+/// `FNV_PRIME` to the powers 3 and 4 (wrapping), for [`fnv_char`]'s short cuts.
+const FNV_PRIME_3: u64 = FNV_PRIME.wrapping_mul(FNV_PRIME).wrapping_mul(FNV_PRIME);
+const FNV_PRIME_4: u64 = FNV_PRIME_3.wrapping_mul(FNV_PRIME);
+
 #[inline]
-fn fnv_char(mut h: u64, c: char) -> u64 {
+fn fnv_char(h: u64, c: char) -> u64 {
     // Feed the code point as 4 little-endian bytes so the hash never depends on
-    // the platform or on UTF-8 length quirks.
-    for b in (c as u32).to_le_bytes() {
+    // the platform or on UTF-8 length quirks. A zero byte only multiplies (x ^ 0 =
+    // x), so the high zero bytes of ASCII and of the rest of the BMP (all of
+    // Arabic) fold into one multiplication by a power of the prime: the same value
+    // as four byte steps, with one or two multiplications instead of four. This
+    // loop is the hottest in the core.
+    let v = u64::from(c as u32);
+    if v < 0x100 {
+        (h ^ v).wrapping_mul(FNV_PRIME_4)
+    } else if v < 0x1_0000 {
+        (((h ^ (v & 0xff)).wrapping_mul(FNV_PRIME)) ^ (v >> 8)).wrapping_mul(FNV_PRIME_3)
+    } else {
+        fnv_bytes(h, &(c as u32).to_le_bytes())
+    }
+}
+
+#[inline]
+fn fnv_bytes(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
         h ^= u64::from(b);
         h = h.wrapping_mul(FNV_PRIME);
     }
@@ -149,12 +169,8 @@ fn fnv_char(mut h: u64, c: char) -> u64 {
 }
 
 #[inline]
-fn fnv_u64(mut h: u64, v: u64) -> u64 {
-    for b in v.to_le_bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(FNV_PRIME);
-    }
-    h
+fn fnv_u64(h: u64, v: u64) -> u64 {
+    fnv_bytes(h, &v.to_le_bytes())
 }
 
 #[inline]
@@ -169,40 +185,76 @@ fn bucket(h: u64, bits: u32) -> u32 {
     (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - bits)) as u32
 }
 
-/// A fixed window of the last `MAX_N` characters, newest last, with the running
-/// FNV hash of every suffix: `chain[n]` is the hash of the last `n` characters, so
-/// each new character costs one step per n-gram length instead of re-hashing.
+/// The running FNV hash of every suffix of the characters pushed so far, up to
+/// `MAX_N` long: `chain[n]` is the hash of the last `n` characters, so each new
+/// character costs one step per n-gram length instead of re-hashing. It also keeps
+/// where the last two spaces were, which is all the cross-word n-grams ask of the
+/// characters themselves.
 struct Window {
-    buf: [char; MAX_N],
     chain: [u64; MAX_N + 1],
+    /// Characters pushed, capped at `MAX_N`.
     len: usize,
-    max: usize,
+    /// Characters pushed in all.
+    pos: usize,
+    /// Positions of the most recent space and of the one before it.
+    spaces: [Option<usize>; 2],
 }
 
 impl Window {
-    fn new(family: Family, max: usize) -> Window {
+    fn new(family: Family) -> Window {
         Window {
-            buf: [' '; MAX_N],
             chain: [seed(family); MAX_N + 1],
             len: 0,
-            max: max.min(MAX_N),
+            pos: 0,
+            spaces: [None; 2],
         }
     }
 
     #[inline]
     fn push(&mut self, c: char) {
-        self.buf.copy_within(1.., 0);
-        self.buf[MAX_N - 1] = c;
+        if c == ' ' {
+            self.spaces = [Some(self.pos), self.spaces[0]];
+        }
+        self.pos += 1;
         self.len = (self.len + 1).min(MAX_N);
         // Longest first, so chain[n - 1] still holds the previous position's value.
-        for n in (1..=self.max).rev() {
-            self.chain[n] = fnv_char(self.chain[n - 1], c);
+        // Every length up to MAX_N is updated, not only up to `max`: with constant
+        // bounds the loop unrolls without bounds checks, which costs less than the
+        // unused lengths. The character's class is decided once, not once per length
+        // (the values are `fnv_char`'s).
+        let v = u64::from(c as u32);
+        let chain = &mut self.chain;
+        if v < 0x100 {
+            for n in (1..=MAX_N).rev() {
+                chain[n] = (chain[n - 1] ^ v).wrapping_mul(FNV_PRIME_4);
+            }
+        } else if v < 0x1_0000 {
+            let (lo, hi) = (v & 0xff, v >> 8);
+            for n in (1..=MAX_N).rev() {
+                chain[n] =
+                    ((chain[n - 1] ^ lo).wrapping_mul(FNV_PRIME) ^ hi).wrapping_mul(FNV_PRIME_3);
+            }
+        } else {
+            for n in (1..=MAX_N).rev() {
+                chain[n] = fnv_char(chain[n - 1], c);
+            }
         }
     }
 
+    /// Whether a space lies strictly inside the last `n` characters (`2 <= n <= len`).
     #[inline]
-    fn last(&self, n: usize) -> &[char] {
-        &self.buf[MAX_N - n..]
+    fn space_inside(&self, n: usize) -> bool {
+        let Some(last) = self.pos.checked_sub(1) else {
+            return false;
+        };
+        // The latest space before the last character; it is inside when it is no
+        // further back than the window's second character.
+        let s = if self.spaces[0] == Some(last) {
+            self.spaces[1]
+        } else {
+            self.spaces[0]
+        };
+        s.is_some_and(|s| s + n >= last + 2)
     }
 
     /// Hash of the last `n` characters (`n <= len` and `n <= max`).
@@ -246,7 +298,7 @@ pub fn for_each_feature(cfg: &FeatureConfig, parts: &[&str], mut emit: impl FnMu
     let url_hash = bucket(fnv_char(seed(Family::Word), '\u{1}'), bits);
     for part in parts {
         let mut prev_word: Option<u64> = None;
-        let mut cross = Window::new(Family::CharCross, cfg.cross_max);
+        let mut cross = Window::new(Family::CharCross);
         for token in part.split_whitespace() {
             if token.starts_with('@') && token.chars().count() > 1 {
                 prev_word = None;
@@ -274,7 +326,7 @@ pub fn for_each_feature(cfg: &FeatureConfig, parts: &[&str], mut emit: impl FnMu
             // Character n-grams inside the padded token; none for a bare number (see
             // the module docs).
             if !word.bytes().all(|b| b.is_ascii_digit()) {
-                let mut win = Window::new(Family::CharWord, cfg.char_max);
+                let mut win = Window::new(Family::CharWord);
                 let chars = std::iter::once(' ')
                     .chain(token.chars())
                     .chain(std::iter::once(' '));
@@ -294,7 +346,7 @@ pub fn for_each_feature(cfg: &FeatureConfig, parts: &[&str], mut emit: impl FnMu
             for c in token.chars() {
                 cross.push(c);
                 for n in cfg.cross_min..=cfg.cross_max.min(cross.len) {
-                    if cross.last(n)[1..n - 1].contains(&' ') {
+                    if cross.space_inside(n) {
                         emit(Family::CharCross, bucket(cross.hash(n), bits));
                     }
                 }
@@ -402,6 +454,36 @@ mod tests {
         let mut v = Vec::new();
         for_each_feature(&FeatureConfig::current(), &[text], |f, b| v.push((f, b)));
         v
+    }
+
+    #[test]
+    fn char_hash_short_cuts_equal_four_byte_steps() {
+        for c in [
+            '\0',
+            'a',
+            'Z',
+            ' ',
+            '\u{7f}',
+            '\u{80}',
+            '\u{ff}',
+            '\u{100}',
+            'ب',
+            'ـ',
+            '\u{200f}',
+            '\u{fffd}',
+            '\u{ffff}',
+            '\u{10000}',
+            '😀',
+            '\u{10ffff}',
+        ] {
+            for h in [FNV_OFFSET, 0, u64::MAX, 0x1234_5678_9abc_def0] {
+                assert_eq!(
+                    fnv_char(h, c),
+                    fnv_bytes(h, &(c as u32).to_le_bytes()),
+                    "{c:?}"
+                );
+            }
+        }
     }
 
     #[test]
