@@ -487,6 +487,41 @@ mod tests {
     }
 
     #[test]
+    fn space_inside_agrees_with_looking_at_the_characters() {
+        for text in [
+            "ab cd",
+            " a b  c   d ",
+            "يا كلب يا  حمار",
+            "x",
+            "  ",
+            "one two three four",
+            "a😀 b\u{10000}c d",
+        ] {
+            let mut w = Window::new(Family::CharCross);
+            let mut seen: Vec<char> = Vec::new();
+            for c in text.chars() {
+                w.push(c);
+                seen.push(c);
+                for n in 2..=seen.len().min(MAX_N) {
+                    let last = &seen[seen.len() - n..];
+                    assert_eq!(
+                        w.space_inside(n),
+                        last[1..n - 1].contains(&' '),
+                        "{text:?} after {} chars, n = {n}",
+                        seen.len()
+                    );
+                }
+                for n in 1..=seen.len().min(MAX_N) {
+                    let h = seen[seen.len() - n..]
+                        .iter()
+                        .fold(seed(Family::CharCross), |h, &c| fnv_char(h, c));
+                    assert_eq!(w.hash(n), h, "{text:?}, n = {n}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn hashing_is_fixed_across_runs_and_platforms() {
         // A pinned value: if this changes, FEATURE_VERSION must be bumped.
         let h = "ab".chars().fold(FNV_OFFSET, fnv_char);
