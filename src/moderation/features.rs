@@ -137,23 +137,22 @@ impl FeatureConfig {
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
-/// `FNV_PRIME` to the powers 3 and 4 (wrapping), for [`fnv_char`]'s short cuts.
+/// `FNV_PRIME` cubed (wrapping), for [`fnv_char`]'s short cut.
 const FNV_PRIME_3: u64 = FNV_PRIME.wrapping_mul(FNV_PRIME).wrapping_mul(FNV_PRIME);
-const FNV_PRIME_4: u64 = FNV_PRIME_3.wrapping_mul(FNV_PRIME);
 
 #[inline]
 fn fnv_char(h: u64, c: char) -> u64 {
     // Feed the code point as 4 little-endian bytes so the hash never depends on
     // the platform or on UTF-8 length quirks. A zero byte only multiplies (x ^ 0 =
-    // x), so the high zero bytes of ASCII and of the rest of the BMP (all of
-    // Arabic) fold into one multiplication by a power of the prime: the same value
-    // as four byte steps, with one or two multiplications instead of four. This
-    // loop is the hottest in the core.
+    // x), so the two high zero bytes of a BMP character (all of Arabic and Latin)
+    // fold into one multiplication by the prime's cube: the same value as four byte
+    // steps, with two multiplications instead of four. This is the hottest loop in
+    // the core.
     let v = u64::from(c as u32);
-    if v < 0x100 {
-        (h ^ v).wrapping_mul(FNV_PRIME_4)
-    } else if v < 0x1_0000 {
-        (((h ^ (v & 0xff)).wrapping_mul(FNV_PRIME)) ^ (v >> 8)).wrapping_mul(FNV_PRIME_3)
+    // (For ASCII the second byte is zero too, and `x ^ 0 = x` keeps the formula
+    // exact.)
+    if v < 0x1_0000 {
+        ((h ^ (v & 0xff)).wrapping_mul(FNV_PRIME) ^ (v >> 8)).wrapping_mul(FNV_PRIME_3)
     } else {
         fnv_bytes(h, &(c as u32).to_le_bytes())
     }
@@ -192,8 +191,6 @@ fn bucket(h: u64, bits: u32) -> u32 {
 /// characters themselves.
 struct Window {
     chain: [u64; MAX_N + 1],
-    /// Characters pushed, capped at `MAX_N`.
-    len: usize,
     /// Characters pushed in all.
     pos: usize,
     /// Positions of the most recent space and of the one before it.
@@ -204,7 +201,6 @@ impl Window {
     fn new(family: Family) -> Window {
         Window {
             chain: [seed(family); MAX_N + 1],
-            len: 0,
             pos: 0,
             spaces: [None; 2],
         }
@@ -216,29 +212,19 @@ impl Window {
             self.spaces = [Some(self.pos), self.spaces[0]];
         }
         self.pos += 1;
-        self.len = (self.len + 1).min(MAX_N);
         // Longest first, so chain[n - 1] still holds the previous position's value.
-        // Every length up to MAX_N is updated, not only up to `max`: with constant
-        // bounds the loop unrolls without bounds checks, which costs less than the
-        // unused lengths. The character's class is decided once, not once per length
-        // (the values are `fnv_char`'s).
-        let v = u64::from(c as u32);
-        let chain = &mut self.chain;
-        if v < 0x100 {
-            for n in (1..=MAX_N).rev() {
-                chain[n] = (chain[n - 1] ^ v).wrapping_mul(FNV_PRIME_4);
-            }
-        } else if v < 0x1_0000 {
-            let (lo, hi) = (v & 0xff, v >> 8);
-            for n in (1..=MAX_N).rev() {
-                chain[n] =
-                    ((chain[n - 1] ^ lo).wrapping_mul(FNV_PRIME) ^ hi).wrapping_mul(FNV_PRIME_3);
-            }
-        } else {
-            for n in (1..=MAX_N).rev() {
-                chain[n] = fnv_char(chain[n - 1], c);
-            }
+        // Every length up to MAX_N is updated, not only the configured ones: with
+        // constant bounds the loop unrolls without bounds checks, which costs less
+        // than the unused lengths.
+        for n in (1..=MAX_N).rev() {
+            self.chain[n] = fnv_char(self.chain[n - 1], c);
         }
+    }
+
+    /// Characters pushed, capped at `MAX_N`.
+    #[inline]
+    fn len(&self) -> usize {
+        self.pos.min(MAX_N)
     }
 
     /// Whether a space lies strictly inside the last `n` characters (`2 <= n <= len`).
@@ -257,7 +243,7 @@ impl Window {
         s.is_some_and(|s| s + n >= last + 2)
     }
 
-    /// Hash of the last `n` characters (`n <= len` and `n <= max`).
+    /// Hash of the last `n` characters (`n <= len()`).
     #[inline]
     fn hash(&self, n: usize) -> u64 {
         self.chain[n]
@@ -332,7 +318,7 @@ pub fn for_each_feature(cfg: &FeatureConfig, parts: &[&str], mut emit: impl FnMu
                     .chain(std::iter::once(' '));
                 for c in chars {
                     win.push(c);
-                    for n in cfg.char_min..=cfg.char_max.min(win.len) {
+                    for n in cfg.char_min..=cfg.char_max.min(win.len()) {
                         emit(Family::CharWord, bucket(win.hash(n), bits));
                     }
                 }
@@ -340,12 +326,12 @@ pub fn for_each_feature(cfg: &FeatureConfig, parts: &[&str], mut emit: impl FnMu
 
             // Character n-grams across the boundary to the previous token: only
             // those with a space strictly inside, the rest are CharWord's job.
-            if cross.len > 0 {
+            if cross.pos > 0 {
                 cross.push(' ');
             }
             for c in token.chars() {
                 cross.push(c);
-                for n in cfg.cross_min..=cfg.cross_max.min(cross.len) {
+                for n in cfg.cross_min..=cfg.cross_max.min(cross.len()) {
                     if cross.space_inside(n) {
                         emit(Family::CharCross, bucket(cross.hash(n), bits));
                     }

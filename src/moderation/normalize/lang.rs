@@ -118,26 +118,25 @@ fn arabizi_cues(text: &str) -> usize {
 /// Whether one word is an Arabizi cue, on its lower-cased characters.
 fn is_cue(word: &str) -> bool {
     let lower = word.to_lowercase();
-    let chars: Vec<char> = lower.chars().collect();
-    let digit_letter = chars.iter().enumerate().any(|(i, c)| {
-        matches!(c, '2' | '3' | '5' | '6' | '7' | '8' | '9')
-            && (i > 0 && chars[i - 1].is_ascii_alphabetic()
-                || chars.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic()))
-    });
-    digit_letter || ARABIZI_WORDS.contains(&lower.as_str())
+    digit_letter(lower.as_bytes()) || ARABIZI_WORDS.contains(&lower.as_str())
 }
 
-/// [`is_cue`] for an ASCII word, without its two allocations: ASCII lower-casing
-/// keeps every byte in its place and in its digit/letter class. Almost every word
-/// this sees is ASCII (only Latin-majority texts get here).
+/// [`is_cue`] for an ASCII word, without lower-casing it into a new `String`: ASCII
+/// lower-casing keeps every byte in its place and in its digit/letter class. Almost
+/// every word this sees is ASCII (only Latin-majority texts get here).
 fn is_cue_ascii(word: &str) -> bool {
-    let b = word.as_bytes();
-    let digit_letter = b.iter().enumerate().any(|(i, c)| {
+    digit_letter(word.as_bytes()) || ARABIZI_WORDS.iter().any(|w| w.eq_ignore_ascii_case(word))
+}
+
+/// A digit that stands for a letter (`3ala`, `7'`): one of 2 3 5 6 7 8 9 next to an
+/// ASCII letter. Read on UTF-8 bytes, which gives the same answer as on characters:
+/// every byte of a multi-byte character is ≥ 0x80, never an ASCII digit or letter.
+fn digit_letter(b: &[u8]) -> bool {
+    b.iter().enumerate().any(|(i, c)| {
         matches!(c, b'2' | b'3' | b'5' | b'6' | b'7' | b'8' | b'9')
             && (i > 0 && b[i - 1].is_ascii_alphabetic()
                 || b.get(i + 1).is_some_and(u8::is_ascii_alphabetic))
-    });
-    digit_letter || ARABIZI_WORDS.iter().any(|w| w.eq_ignore_ascii_case(word))
+    })
 }
 
 /// Original code point indices of the first `limit` characters in display
