@@ -1,0 +1,170 @@
+//! The shipped rule packs (`config/rules`) on hand-written comments: each rule added
+//! for a kind of comment that floods news sites fires on that kind, and stays quiet
+//! on the everyday news sentence that shares its words.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use raqib::moderation::rules::{self, RuleSet};
+use raqib::moderation::{Action, CommentInput, prepare_fields};
+
+fn packs() -> RuleSet {
+    let defs = rules::load_paths(&[rules::default_rules_dir()]).unwrap();
+    RuleSet::compile(defs, "packs").unwrap()
+}
+
+/// Rule ids that matched, and the strongest action among them.
+fn run(set: &RuleSet, body: &str) -> (Vec<String>, Option<Action>) {
+    let input = CommentInput {
+        body,
+        author_id: "u1",
+        ..CommentInput::default()
+    };
+    let m = set.evaluate(&prepare_fields(&input), &input);
+    let strongest = [Action::Reject, Action::Review, Action::Score]
+        .into_iter()
+        .find(|a| m.iter().any(|x| x.action == *a));
+    (m.into_iter().map(|x| x.rule_id).collect(), strongest)
+}
+
+#[test]
+fn packs_catch_the_kinds_they_were_written_for() {
+    let set = packs();
+    // (comment, rule that must match, strongest action expected)
+    let cases: &[(&str, &str, Action)] = &[
+        // A phone number spelled out in words, with a contact verb: rejected.
+        (
+            "للحجز اتصل على صفر خمسة خمسة تسعة ثمانية سبعة ستة خمسة أربعة ثلاثة",
+            "contact-phone-words-with-app",
+            Action::Reject,
+        ),
+        (
+            "اتصلوا صفر خمسه وخمسه واحد اتنين تلاته اربعه خمسه ستة سبعه",
+            "contact-phone-words-with-app",
+            Action::Reject,
+        ),
+        (
+            "text me on zero seven nine one two three four five six seven",
+            "contact-phone-words-with-app",
+            Action::Reject,
+        ),
+        // Without a contact word it only adds to the score.
+        (
+            "صفر خمسة خمسة تسعة ثمانية سبعة ستة خمسة أربعة",
+            "contact-phone-words",
+            Action::Score,
+        ),
+        // Intimidation without an insult word.
+        (
+            "بعرف وين ساكن يا أبو علي، وراح تندم",
+            "ar-intimidation",
+            Action::Review,
+        ),
+        (
+            "انا عارف عنوانك وحسابك معي",
+            "ar-intimidation",
+            Action::Review,
+        ),
+        (
+            "Keep posting this. I know where you live, Tom.",
+            "en-intimidation",
+            Action::Review,
+        ),
+        (
+            "Watch your back, we will find you",
+            "en-intimidation",
+            Action::Review,
+        ),
+        // Earn-from-home ads, chain messages and Arabizi ads.
+        (
+            "فرصة عمل من المنزل للجميع، دخل يصل إلى ٣٠٠ دولار أسبوعيا",
+            "ar-spam-from-home-offer",
+            Action::Review,
+        ),
+        (
+            "اربحي وانتي في بيتك، سجلي الان والعدد محدود",
+            "ar-spam-from-home-offer",
+            Action::Review,
+        ),
+        (
+            "انشرها ولا تجعلها تقف عندك فهي صدقة جارية",
+            "ar-spam-chain",
+            Action::Review,
+        ),
+        (
+            "sheikh rou7ani l jalb el 7abib, kalemni",
+            "arabizi-spam",
+            Action::Review,
+        ),
+        ("ana sheikh ro7ani mjarab", "arabizi-spam", Action::Review),
+        (
+            "3ayez teksab flous mn el bet? kalemna",
+            "arabizi-spam",
+            Action::Review,
+        ),
+    ];
+    for (text, rule, action) in cases {
+        let (ids, strongest) = run(&set, text);
+        assert!(
+            ids.iter().any(|i| i == rule),
+            "{rule} missing for {text}: {ids:?}"
+        );
+        assert_eq!(strongest, Some(*action), "{text}: {ids:?}");
+    }
+}
+
+#[test]
+fn packs_leave_the_news_sentences_alone() {
+    let set = packs();
+    // (comment, rule that must not match); none of them may reach review.
+    let cases: &[(&str, &str)] = &[
+        (
+            "ولد عام ألف وتسعمئة وخمسة وتسعين وتوفي عام ألفين وعشرين",
+            "contact-phone-words",
+        ),
+        (
+            "سجل الفريق ثلاثة أهداف وخمسة في المباراة الثانية وسبعة في الثالثة",
+            "contact-phone-words",
+        ),
+        (
+            "The vote was one two three in favour, then four against.",
+            "contact-phone-words",
+        ),
+        (
+            "قال الوزير إن الحكومة سوف تندم على رفع الأسعار",
+            "ar-intimidation",
+        ),
+        (
+            "Let's wait and see what happens after the vote.",
+            "en-intimidation",
+        ),
+        (
+            "I know where you stand on this, and I still disagree.",
+            "en-intimidation",
+        ),
+        (
+            "العمل من المنزل أصبح شائعا بعد الجائحة والشركات تقلل المكاتب",
+            "ar-spam-from-home-offer",
+        ),
+        (
+            "وزارة العمل تعلن فرصة عمل جديدة للخريجين في القطاع الصحي",
+            "ar-spam-from-home-offer",
+        ),
+        (
+            "نشرت الوزارة البيان على موقعها وعلى حساباتها",
+            "ar-spam-chain",
+        ),
+        ("el 7abib beta3i gab li warda el naharda", "arabizi-spam"),
+        ("Rihanna and the band were great tonight", "arabizi-spam"),
+    ];
+    for (text, rule) in cases {
+        let (ids, strongest) = run(&set, text);
+        assert!(
+            !ids.iter().any(|i| i == rule),
+            "{rule} matched {text}: {ids:?}"
+        );
+        assert!(
+            !matches!(strongest, Some(Action::Review | Action::Reject)),
+            "{text} held: {ids:?}"
+        );
+    }
+}
