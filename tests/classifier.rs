@@ -235,3 +235,53 @@ fn author_name_ads_count_for_spam_only_when_they_look_like_ads() {
     assert!(ad.spam > 0.5 && ad.spam > plain.spam, "{ad:?}");
     assert_eq!(plain.abuse, ad.abuse, "names never move the abuse head");
 }
+
+/// A reader citing a source must not be rejected for the link: the heads read any
+/// link as spam (the training data's clean comments have almost none), so links
+/// alone may send a comment to review but not reject it. Ads with links still are.
+/// Hand-written examples, shipped model and rule packs, default policy.
+#[test]
+fn a_link_alone_never_gets_a_comment_rejected() {
+    use raqib::moderation::{
+        AuthorHistory, CommentInput, Decision, Engine, Policy,
+        rules::{self, RuleSet},
+    };
+    let defs = rules::load_paths(&[rules::default_rules_dir()]).unwrap();
+    let engine = Engine {
+        rules: RuleSet::compile(defs, "packs").unwrap().into(),
+        model: Some(Model::load(Path::new(SHIPPED)).unwrap().into()),
+    };
+    let decide = |body: &str| {
+        let input = CommentInput {
+            body,
+            author_id: "a",
+            ..CommentInput::default()
+        };
+        let v = engine.moderate(&input, &Policy::default(), &AuthorHistory::default());
+        (v.decision, v.scores)
+    };
+    for body in [
+        "The original report from Reuters: https://www.reuters.com/world/middle-east/",
+        "https://www.bbc.com/news/world-middle-east-123",
+    ] {
+        let (decision, scores) = decide(body);
+        assert!(
+            scores.spam >= 0.9,
+            "the head alone would reject: {scores:?}"
+        );
+        assert!(
+            scores.spam_without_links.is_some_and(|s| s < 0.9),
+            "{scores:?}"
+        );
+        assert_eq!(decision, Decision::Review, "{body}");
+    }
+    for body in [
+        "FREE entry to win 1000 cash, text WIN to 80086 now www.win-cash-now.biz",
+        "subscribe to my channel for free giveaways every day https://youtube.com/c/mychannel",
+    ] {
+        assert_eq!(decide(body).0, Decision::Reject, "{body}");
+    }
+    let (decision, scores) = decide("Thanks for the clear report on the budget.");
+    assert_eq!(decision, Decision::Approve);
+    assert_eq!(scores.spam_without_links, None, "no links, no second pass");
+}

@@ -562,7 +562,11 @@ mod tests {
             decision,
             decided_by: crate::moderation::DecidedBy::Policy,
             language: "en".into(),
-            scores: crate::moderation::Scores { spam: 0.0, abuse },
+            scores: crate::moderation::Scores {
+                spam: 0.0,
+                abuse,
+                spam_without_links: None,
+            },
             reasons,
             model_version: "none".into(),
             rules_version: "test".into(),

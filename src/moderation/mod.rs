@@ -140,6 +140,12 @@ impl DecidedBy {
 pub struct Scores {
     pub spam: f32,
     pub abuse: f32,
+    /// The spam head's score of the same text with its links taken out, when it has
+    /// any. Not part of the API: the policy reads it so that a link alone never
+    /// gets a comment rejected (see `Model::score`).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub spam_without_links: Option<f32>,
 }
 
 impl Scores {

@@ -199,7 +199,13 @@ impl Policy {
             let review_at = (t.review_at + shift).clamp(0.0, 1.0);
             let reject_at = (t.reject_at + shift).clamp(0.0, 1.0);
             let score = scores.get(label);
-            let head_decision = if score >= reject_at {
+            // Links alone may send a comment to review, never reject it: the spam
+            // score must reach reject_at without them too (`Scores::spam_without_links`).
+            let reject_score = match (label, scores.spam_without_links) {
+                (Label::Spam, Some(without)) => score.min(without),
+                _ => score,
+            };
+            let head_decision = if reject_score >= reject_at {
                 Decision::Reject
             } else if score >= review_at {
                 Decision::Review
@@ -411,7 +417,16 @@ mod tests {
             hold_new_authors: true,
             ..Policy::default()
         };
-        let s = |spam, abuse| Scores { spam, abuse };
+        let s = |spam, abuse| Scores {
+            spam,
+            abuse,
+            spam_without_links: None,
+        };
+        let links = |spam, without| Scores {
+            spam,
+            abuse: 0.0,
+            spam_without_links: Some(without),
+        };
         #[rustfmt::skip]
         let cases: Vec<(&str, &Policy, Vec<RuleMatch>, Scores, AuthorHistory, Decision, DecidedBy, &[&str])> = vec![
             ("clean", &auto, vec![], s(0.1, 0.1), regular(), Decision::Approve, DecidedBy::Policy, &[]),
@@ -435,6 +450,9 @@ mod tests {
             ("postmoderate still rejects", &post, vec![], s(0.95, 0.0), regular(), Decision::Reject, DecidedBy::Policy, &["model.spam"]),
             ("new author held when configured", &hold_new, vec![], s(0.0, 0.0), AuthorHistory::default(), Decision::Review, DecidedBy::Policy, &["policy.new_author"]),
             ("known author not held", &hold_new, vec![], s(0.0, 0.0), regular(), Decision::Approve, DecidedBy::Policy, &[]),
+            ("links alone only reach review", &auto, vec![], links(0.95, 0.3), regular(), Decision::Review, DecidedBy::Policy, &["model.spam"]),
+            ("links plus an ad are rejected", &auto, vec![], links(0.99, 0.92), regular(), Decision::Reject, DecidedBy::Policy, &["model.spam"]),
+            ("links never lower review", &auto, vec![], links(0.6, 0.1), regular(), Decision::Review, DecidedBy::Policy, &["model.spam"]),
         ];
         for (name, policy, matches, scores, history, decision, by, codes) in cases {
             let v = policy.decide("ar", &matches, scores, &history);
@@ -465,7 +483,7 @@ mod tests {
         );
         let scores = Scores {
             spam: 0.25,
-            abuse: 0.0,
+            ..Scores::default()
         };
         assert_eq!(
             p.decide("ar", &[], scores, &AuthorHistory::default())
