@@ -284,4 +284,9 @@ fn a_link_alone_never_gets_a_comment_rejected() {
     let (decision, scores) = decide("Thanks for the clear report on the budget.");
     assert_eq!(decision, Decision::Approve);
     assert_eq!(scores.spam_without_links, None, "no links, no second pass");
+    // Below the reject threshold the second pass has no use and is skipped.
+    let (decision, scores) =
+        decide("Read the BBC piece on it https://www.bbc.com/news/world-middle-east-123");
+    assert!(scores.spam < 0.9, "{scores:?}");
+    assert_eq!(scores.spam_without_links, None, "{decision:?}");
 }

@@ -273,6 +273,20 @@ impl Model {
     /// would be noise to a model trained on comment bodies). Abusive names are left
     /// to keyword rules, which run on every field.
     pub fn score(&self, fields: &[FieldText<'_>]) -> Scores {
+        self.score_for(fields, f32::INFINITY)
+    }
+
+    /// [`Model::score`], plus [`Scores::spam_without_links`] when the spam score
+    /// reaches `spam_reject_at` (the comment's reject threshold) and the body or
+    /// subject has a link.
+    ///
+    /// The training data cannot tell a reader citing a news site from an ad: the
+    /// clean comment sets had their links stripped or hold only tweets' t.co links,
+    /// while every English spam set is full of them. So the heads read any link as
+    /// spam (a bare BBC link scored 0.92). The score without the links lets the
+    /// policy keep links from deciding a rejection on their own. It is computed only
+    /// when a rejection is in reach, so few comments pay for the second pass.
+    pub fn score_for(&self, fields: &[FieldText<'_>], spam_reject_at: f32) -> Scores {
         let (mut norm, mut raw) = ([""; 2], [""; 2]);
         let mut n = 0;
         let mut stats = NormStats::default();
@@ -290,37 +304,32 @@ impl Model {
             }
         }
         let mut scores = self.score_inputs(&self.stack_inputs(&norm[..n], &raw[..n], stats));
-        if norm[..n]
-            .iter()
-            .any(|t| t.split_whitespace().any(features::is_link))
-        {
-            // The training data cannot tell a reader citing a news site from an ad:
-            // the clean comment sets had their links stripped or hold only tweets'
-            // t.co links, while every English spam set is full of them. So the
-            // heads read any link as spam (a bare BBC link scored 0.92). The score
-            // without the links lets the policy keep links from deciding a
-            // rejection on their own; a comment with links and nothing else only
-            // reaches the review queue. Only comments with links pay for this second
-            // pass and its allocations.
-            let strip = |t: &str| -> String {
+        let mut name_spam = 0f32;
+        if let Some(f) = name.filter(|f| name_looks_like_ad(f.raw)) {
+            let x = self.stack_inputs(&[f.norm.feature_text()], &[f.raw], f.norm.stats());
+            name_spam = self.meta.spam.prob(&x[0]);
+            scores.spam = scores.spam.max(name_spam);
+        }
+        let has_link = || {
+            norm[..n]
+                .iter()
+                .any(|t| t.split_whitespace().any(features::is_link))
+        };
+        if scores.spam >= spam_reject_at && has_link() {
+            let strip = |t: &&str| -> String {
                 let kept: Vec<&str> = t
                     .split_whitespace()
                     .filter(|w| !features::is_link(w))
                     .collect();
                 kept.join(" ")
             };
-            let (norm_s, raw_s): (Vec<String>, Vec<String>) = (
-                norm[..n].iter().map(|t| strip(t)).collect(),
-                raw[..n].iter().map(|t| strip(t)).collect(),
-            );
+            let norm_s: Vec<String> = norm[..n].iter().map(strip).collect();
+            let raw_s: Vec<String> = raw[..n].iter().map(strip).collect();
             let norm_r: Vec<&str> = norm_s.iter().map(String::as_str).collect();
             let raw_r: Vec<&str> = raw_s.iter().map(String::as_str).collect();
             let x = self.stack_inputs(&norm_r, &raw_r, stats);
-            scores.spam_without_links = Some(self.meta.spam.prob(&x[0]));
-        }
-        if let Some(f) = name.filter(|f| name_looks_like_ad(f.raw)) {
-            let x = self.stack_inputs(&[f.norm.feature_text()], &[f.raw], f.norm.stats());
-            scores.spam = scores.spam.max(self.meta.spam.prob(&x[0]));
+            // An ad in the display name stands on its own, links or not.
+            scores.spam_without_links = Some(self.meta.spam.prob(&x[0]).max(name_spam));
         }
         scores
     }

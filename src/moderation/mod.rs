@@ -257,7 +257,13 @@ impl Engine {
         let scores = self
             .model
             .as_ref()
-            .map(|m| m.score(&fields))
+            .map(|m| {
+                // The model score at which score rules would carry the comment to
+                // its reject threshold.
+                let reach = policy.reject_at(Label::Spam, &language, history)
+                    - policy::rule_score(&matches, Label::Spam);
+                m.score_for(&fields, reach)
+            })
             .unwrap_or_default();
         policy.decide(&language, &matches, scores, history)
     }

@@ -171,19 +171,11 @@ impl Policy {
     ) -> Verdict {
         let mut reasons: Vec<Reason> = matches.iter().map(rule_reason).collect();
         let mut scores = model_scores;
-        // A `score` rule counts once per comment, however often it matches: a weak
-        // word repeated must not add up to a rejection.
-        let mut counted: Vec<&str> = Vec::new();
-        for m in matches.iter().filter(|m| m.action == Action::Score) {
-            if counted.contains(&m.rule_id.as_str()) {
-                continue;
-            }
-            counted.push(&m.rule_id);
-            let s = match m.label {
-                Label::Spam => &mut scores.spam,
-                Label::Abuse => &mut scores.abuse,
-            };
-            *s = (*s + m.weight).clamp(0.0, 1.0);
+        let spam_rules = rule_score(matches, Label::Spam);
+        scores.spam = (scores.spam + spam_rules).clamp(0.0, 1.0);
+        scores.abuse = (scores.abuse + rule_score(matches, Label::Abuse)).clamp(0.0, 1.0);
+        if let Some(s) = &mut scores.spam_without_links {
+            *s = (*s + spam_rules).clamp(0.0, 1.0);
         }
 
         let base = self
@@ -265,6 +257,18 @@ impl Policy {
     }
 
     /// Positive shifts make thresholds more lenient, negative stricter.
+    /// The threshold a comment's `label` model score must reach to be rejected: the
+    /// language's thresholds moved by the author's history, as in [`Policy::decide`].
+    /// Lets the engine skip work whose only use is a rejection that cannot happen.
+    pub fn reject_at(&self, label: Label, language: &str, history: &AuthorHistory) -> f32 {
+        let base = self
+            .languages
+            .get(language)
+            .copied()
+            .unwrap_or(self.thresholds);
+        (base.get(label).reject_at + self.trust_shift(history, &mut Vec::new())).clamp(0.0, 1.0)
+    }
+
     fn trust_shift(&self, history: &AuthorHistory, reasons: &mut Vec<Reason>) -> f32 {
         if history.recent_rejected > 0 {
             reasons.push(Reason {
@@ -286,6 +290,24 @@ impl Policy {
             0.0
         }
     }
+}
+
+/// What the `score` rules among `matches` add to a `label`'s score. A rule counts
+/// once per comment, however often it matches: a weak word repeated must not add up
+/// to a rejection.
+pub fn rule_score(matches: &[RuleMatch], label: Label) -> f32 {
+    let mut counted: Vec<&str> = Vec::new();
+    let mut sum = 0.0;
+    for m in matches
+        .iter()
+        .filter(|m| m.action == Action::Score && m.label == label)
+    {
+        if !counted.contains(&m.rule_id.as_str()) {
+            counted.push(&m.rule_id);
+            sum += m.weight;
+        }
+    }
+    sum
 }
 
 /// What the site knows about a comment's author before this comment.
@@ -453,6 +475,8 @@ mod tests {
             ("links alone only reach review", &auto, vec![], links(0.95, 0.3), regular(), Decision::Review, DecidedBy::Policy, &["model.spam"]),
             ("links plus an ad are rejected", &auto, vec![], links(0.99, 0.92), regular(), Decision::Reject, DecidedBy::Policy, &["model.spam"]),
             ("links never lower review", &auto, vec![], links(0.6, 0.1), regular(), Decision::Review, DecidedBy::Policy, &["model.spam"]),
+            ("score rules count without links too", &auto, vec![m(Action::Score, Label::Spam, 0.3)], links(0.95, 0.65), regular(), Decision::Reject, DecidedBy::Policy, &["model.spam"]),
+            ("score rules alone do not carry links", &auto, vec![m(Action::Score, Label::Spam, 0.3)], links(0.95, 0.3), regular(), Decision::Review, DecidedBy::Policy, &["model.spam"]),
         ];
         for (name, policy, matches, scores, history, decision, by, codes) in cases {
             let v = policy.decide("ar", &matches, scores, &history);
