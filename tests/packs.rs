@@ -101,6 +101,16 @@ fn packs_catch_the_kinds_they_were_written_for() {
             "arabizi-spam",
             Action::Review,
         ),
+        (
+            "اشتركوا في قناتي وفعلوا الجرس يا جماعة",
+            "ar-spam-self-promo",
+            Action::Review,
+        ),
+        (
+            "Great story! Follow me on Instagram, link in bio",
+            "en-spam-misc",
+            Action::Review,
+        ),
     ];
     for (text, rule, action) in cases {
         let (ids, strongest) = run(&set, text);
@@ -155,6 +165,11 @@ fn packs_leave_the_news_sentences_alone() {
         ),
         ("el 7abib beta3i gab li warda el naharda", "arabizi-spam"),
         ("Rihanna and the band were great tonight", "arabizi-spam"),
+        ("وين رابط القناة اللي ذكرها المذيع؟", "ar-spam-self-promo"),
+        (
+            "اشتركت في القناة الرياضية الجديدة وخدمتها ممتازة",
+            "ar-spam-self-promo",
+        ),
     ];
     for (text, rule) in cases {
         let (ids, strongest) = run(&set, text);
