@@ -56,22 +56,22 @@ fn packs_catch_the_kinds_they_were_written_for() {
         // Intimidation without an insult word.
         (
             "بعرف وين ساكن يا أبو علي، وراح تندم",
-            "ar-intimidation",
+            "ar-threat-intimidation",
             Action::Review,
         ),
         (
             "انا عارف عنوانك وحسابك معي",
-            "ar-intimidation",
+            "ar-threat-intimidation",
             Action::Review,
         ),
         (
             "Keep posting this. I know where you live, Tom.",
-            "en-intimidation",
+            "en-threat-intimidation",
             Action::Review,
         ),
         (
             "Watch your back, we will find you",
-            "en-intimidation",
+            "en-threat-intimidation",
             Action::Review,
         ),
         // Earn-from-home ads, chain messages and Arabizi ads.
@@ -141,15 +141,15 @@ fn packs_leave_the_news_sentences_alone() {
         ),
         (
             "قال الوزير إن الحكومة سوف تندم على رفع الأسعار",
-            "ar-intimidation",
+            "ar-threat-intimidation",
         ),
         (
             "Let's wait and see what happens after the vote.",
-            "en-intimidation",
+            "en-threat-intimidation",
         ),
         (
             "I know where you stand on this, and I still disagree.",
-            "en-intimidation",
+            "en-threat-intimidation",
         ),
         (
             "العمل من المنزل أصبح شائعا بعد الجائحة والشركات تقلل المكاتب",

@@ -623,6 +623,24 @@ mod tests {
         assert!(p.score(Attribute::Profanity) > 0.95);
         assert!(p.has_rule_for(Attribute::Profanity));
         assert!(!p.has_rule_for(Attribute::Threat));
+
+        // Intimidation without an insult word ("I know where you live") is a threat
+        // the shipped packs hold for review: THREAT and severe, not INSULT.
+        let v = verdict(
+            0.2,
+            vec![rule(
+                "en-threat-intimidation",
+                Action::Review,
+                None,
+                (0, 21),
+            )],
+            Decision::Review,
+        );
+        let p = Profile::new(&v, &policy);
+        assert!(p.has_rule_for(Attribute::Threat));
+        assert!(p.score(Attribute::Threat) > 0.8);
+        assert!(p.score(Attribute::SevereToxicity) > 0.8);
+        assert!(!p.has_rule_for(Attribute::Insult));
     }
 
     #[test]
