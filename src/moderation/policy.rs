@@ -191,13 +191,15 @@ impl Policy {
             let review_at = (t.review_at + shift).clamp(0.0, 1.0);
             let reject_at = (t.reject_at + shift).clamp(0.0, 1.0);
             let score = scores.get(label);
-            // Links alone may send a comment to review, never reject it: the spam
-            // score must reach reject_at without them too (`Scores::spam_without_links`).
-            let reject_score = match (label, scores.spam_without_links) {
-                (Label::Spam, Some(without)) => score.min(without),
-                _ => score,
-            };
-            let head_decision = if reject_score >= reject_at {
+            // Links alone may send a comment to review, never reject it: when the
+            // text without its links reads clean (`Scores::spam_without_links` under
+            // review_at), a reader is citing a source. A link may still tip a text
+            // that is doubtful on its own into a rejection, as ads with links are.
+            let links_only = label == Label::Spam
+                && scores
+                    .spam_without_links
+                    .is_some_and(|without| without < review_at);
+            let head_decision = if score >= reject_at && !links_only {
                 Decision::Reject
             } else if score >= review_at {
                 Decision::Review
@@ -476,7 +478,9 @@ mod tests {
             ("links plus an ad are rejected", &auto, vec![], links(0.99, 0.92), regular(), Decision::Reject, DecidedBy::Policy, &["model.spam"]),
             ("links never lower review", &auto, vec![], links(0.6, 0.1), regular(), Decision::Review, DecidedBy::Policy, &["model.spam"]),
             ("score rules count without links too", &auto, vec![m(Action::Score, Label::Spam, 0.3)], links(0.95, 0.65), regular(), Decision::Reject, DecidedBy::Policy, &["model.spam"]),
-            ("score rules alone do not carry links", &auto, vec![m(Action::Score, Label::Spam, 0.3)], links(0.95, 0.3), regular(), Decision::Review, DecidedBy::Policy, &["model.spam"]),
+            ("a score rule makes the text doubtful", &auto, vec![m(Action::Score, Label::Spam, 0.3)], links(0.95, 0.3), regular(), Decision::Reject, DecidedBy::Policy, &["model.spam"]),
+            ("a weak score rule does not", &auto, vec![m(Action::Score, Label::Spam, 0.3)], links(0.95, 0.15), regular(), Decision::Review, DecidedBy::Policy, &["model.spam"]),
+            ("doubtful text with a link is rejected", &auto, vec![], links(0.95, 0.6), regular(), Decision::Reject, DecidedBy::Policy, &["model.spam"]),
         ];
         for (name, policy, matches, scores, history, decision, by, codes) in cases {
             let v = policy.decide("ar", &matches, scores, &history);
