@@ -213,6 +213,15 @@ impl Policy {
                 reject_at: Some(reject_at),
                 ..Reason::default()
             });
+            if links_only && score >= reject_at {
+                // Say why a score past reject_at only reached review.
+                reasons.push(Reason {
+                    code: "policy.links_only".into(),
+                    score: scores.spam_without_links,
+                    detail: Some("the text without its links reads clean".into()),
+                    ..Reason::default()
+                });
+            }
             decision = stronger(decision, head_decision);
         }
         let mut decided_by = DecidedBy::Policy;
@@ -474,12 +483,12 @@ mod tests {
             ("postmoderate still rejects", &post, vec![], s(0.95, 0.0), regular(), Decision::Reject, DecidedBy::Policy, &["model.spam"]),
             ("new author held when configured", &hold_new, vec![], s(0.0, 0.0), AuthorHistory::default(), Decision::Review, DecidedBy::Policy, &["policy.new_author"]),
             ("known author not held", &hold_new, vec![], s(0.0, 0.0), regular(), Decision::Approve, DecidedBy::Policy, &[]),
-            ("links alone only reach review", &auto, vec![], links(0.95, 0.3), regular(), Decision::Review, DecidedBy::Policy, &["model.spam"]),
+            ("links alone only reach review", &auto, vec![], links(0.95, 0.3), regular(), Decision::Review, DecidedBy::Policy, &["model.spam", "policy.links_only"]),
             ("links plus an ad are rejected", &auto, vec![], links(0.99, 0.92), regular(), Decision::Reject, DecidedBy::Policy, &["model.spam"]),
             ("links never lower review", &auto, vec![], links(0.6, 0.1), regular(), Decision::Review, DecidedBy::Policy, &["model.spam"]),
             ("score rules count without links too", &auto, vec![m(Action::Score, Label::Spam, 0.3)], links(0.95, 0.65), regular(), Decision::Reject, DecidedBy::Policy, &["model.spam"]),
             ("a score rule makes the text doubtful", &auto, vec![m(Action::Score, Label::Spam, 0.3)], links(0.95, 0.3), regular(), Decision::Reject, DecidedBy::Policy, &["model.spam"]),
-            ("a weak score rule does not", &auto, vec![m(Action::Score, Label::Spam, 0.3)], links(0.95, 0.15), regular(), Decision::Review, DecidedBy::Policy, &["model.spam"]),
+            ("a weak score rule does not", &auto, vec![m(Action::Score, Label::Spam, 0.3)], links(0.95, 0.15), regular(), Decision::Review, DecidedBy::Policy, &["model.spam", "policy.links_only"]),
             ("doubtful text with a link is rejected", &auto, vec![], links(0.95, 0.6), regular(), Decision::Reject, DecidedBy::Policy, &["model.spam"]),
         ];
         for (name, policy, matches, scores, history, decision, by, codes) in cases {

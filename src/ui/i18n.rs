@@ -551,6 +551,12 @@ pub(crate) fn describe(r: &Reason, lang: Lang) -> String {
             "The author had comments rejected recently.".into()
         }
         ("policy.recent_rejections", Lang::Ar) => "رُفضت للكاتب تعليقات مؤخرًا.".into(),
+        ("policy.links_only", Lang::En) => format!(
+            "Held for review, not rejected: without its links the spam model scores it {score:.2}."
+        ),
+        ("policy.links_only", Lang::Ar) => format!(
+            "أُحيل إلى المراجعة بدل الرفض: بدون روابطه يقدّره نموذج الرسائل المزعجة بـ {score:.2}."
+        ),
         ("policy.trusted_author", Lang::En) => "The author is trusted on this site.".into(),
         ("policy.trusted_author", Lang::Ar) => "الكاتب موثوق على هذا الموقع.".into(),
         ("moderator.decision", Lang::En) => "A moderator decided it before.".into(),
@@ -576,5 +582,25 @@ pub(crate) fn describe(r: &Reason, lang: Lang) -> String {
             (Lang::En, None) => format!("Signal {code}."),
             (Lang::Ar, None) => format!("إشارة {code}."),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A spam score past reject_at that only reached review says why, in both
+    /// languages, with the score the text got without its links.
+    #[test]
+    fn links_only_reason_reads_in_both_languages() {
+        let r = Reason {
+            code: "policy.links_only".into(),
+            score: Some(0.32),
+            ..Reason::default()
+        };
+        let en = describe(&r, Lang::En);
+        let ar = describe(&r, Lang::Ar);
+        assert!(en.contains("0.32") && en.contains("links"), "{en}");
+        assert!(ar.contains("0.32") && ar.contains("روابط"), "{ar}");
     }
 }
