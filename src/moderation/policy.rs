@@ -178,12 +178,10 @@ impl Policy {
             *s = (*s + spam_rules).clamp(0.0, 1.0);
         }
 
-        let base = self
-            .languages
-            .get(language)
-            .copied()
-            .unwrap_or(self.thresholds);
-        let shift = self.trust_shift(history, &mut reasons);
+        let base = self.thresholds_for(language);
+        let standing = self.standing(history);
+        reasons.extend(standing.reason(self, history));
+        let shift = standing.shift(self);
 
         let mut decision = Decision::Approve;
         for label in [Label::Spam, Label::Abuse] {
@@ -267,38 +265,67 @@ impl Policy {
         }
     }
 
-    /// Positive shifts make thresholds more lenient, negative stricter.
     /// The threshold a comment's `label` model score must reach to be rejected: the
     /// language's thresholds moved by the author's history, as in [`Policy::decide`].
     /// Lets the engine skip work whose only use is a rejection that cannot happen.
     pub fn reject_at(&self, label: Label, language: &str, history: &AuthorHistory) -> f32 {
-        let base = self
-            .languages
-            .get(language)
-            .copied()
-            .unwrap_or(self.thresholds);
-        (base.get(label).reject_at + self.trust_shift(history, &mut Vec::new())).clamp(0.0, 1.0)
+        let shift = self.standing(history).shift(self);
+        (self.thresholds_for(language).get(label).reject_at + shift).clamp(0.0, 1.0)
     }
 
-    fn trust_shift(&self, history: &AuthorHistory, reasons: &mut Vec<Reason>) -> f32 {
+    /// The language's own thresholds, or the site's defaults.
+    fn thresholds_for(&self, language: &str) -> HeadThresholds {
+        self.languages
+            .get(language)
+            .copied()
+            .unwrap_or(self.thresholds)
+    }
+
+    fn standing(&self, history: &AuthorHistory) -> Standing {
         if history.recent_rejected > 0 {
-            reasons.push(Reason {
-                code: "policy.recent_rejections".into(),
-                detail: Some(format!(
-                    "{} rejected in the last {} days",
-                    history.recent_rejected, self.recent_rejection_days
-                )),
-                ..Reason::default()
-            });
-            -self.recent_rejection_shift
+            Standing::RecentOffender
         } else if self.trusted_min_approved > 0
             && history.approved >= self.trusted_min_approved
             && history.rejected == 0
         {
-            reasons.push(Reason::code("policy.trusted_author"));
-            self.trusted_shift
+            Standing::Trusted
         } else {
-            0.0
+            Standing::Regular
+        }
+    }
+}
+
+/// Where an author stands with a site, which moves the thresholds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Standing {
+    RecentOffender,
+    Trusted,
+    Regular,
+}
+
+impl Standing {
+    /// Positive shifts make thresholds more lenient, negative stricter.
+    fn shift(self, policy: &Policy) -> f32 {
+        match self {
+            Standing::RecentOffender => -policy.recent_rejection_shift,
+            Standing::Trusted => policy.trusted_shift,
+            Standing::Regular => 0.0,
+        }
+    }
+
+    /// The reason a verdict gives for the shift, if any.
+    fn reason(self, policy: &Policy, history: &AuthorHistory) -> Option<Reason> {
+        match self {
+            Standing::RecentOffender => Some(Reason {
+                code: "policy.recent_rejections".into(),
+                detail: Some(format!(
+                    "{} rejected in the last {} days",
+                    history.recent_rejected, policy.recent_rejection_days
+                )),
+                ..Reason::default()
+            }),
+            Standing::Trusted => Some(Reason::code("policy.trusted_author")),
+            Standing::Regular => None,
         }
     }
 }
