@@ -110,7 +110,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("policy", |b| {
         b.iter(|| {
             for (lang, matches, scores) in &decided {
-                black_box(policy.decide(lang, matches, *scores, &history));
+                black_box(policy.decide(lang, matches, *scores, &history, &Default::default()));
             }
         })
     });

@@ -5,9 +5,12 @@
 
 use crate::app::AppState;
 use crate::http::error::ApiError;
+use crate::moderation::signals::Copies;
 use crate::moderation::{AuthorHistory, CommentInput, Reason, Scores, Status, Verdict};
 use crate::ratelimit::{self, Scope};
-use crate::store::{CommentRow, NewComment, SiteRow, StoreError, StoredVerdict};
+use crate::store::{
+    CommentRow, NewComment, SiteRow, StoreError, StoredVerdict, SubmitContext, SubmitContextQuery,
+};
 use crate::webhooks::{self, EventComment};
 use serde::Serialize;
 use std::net::IpAddr;
@@ -37,7 +40,12 @@ impl Submission {
         crate::store::sha256_hex(&serde_json::to_string(self).unwrap_or_default())
     }
 
-    fn input(&self) -> CommentInput<'_> {
+    /// The campaign fingerprint of the text (`moderation::signals`).
+    pub fn fingerprint(&self) -> Option<i64> {
+        crate::moderation::signals::fingerprint(&self.body, self.subject.as_deref())
+    }
+
+    fn input(&self, copies: Copies) -> CommentInput<'_> {
         CommentInput {
             body: &self.body,
             subject: self.subject.as_deref(),
@@ -46,6 +54,7 @@ impl Submission {
             author_email: self.author_email.as_deref(),
             author_ip: self.author_ip,
             language: self.language.as_deref(),
+            copies,
         }
     }
 }
@@ -118,7 +127,8 @@ pub enum Submitted {
     Existing(VerdictResponse),
 }
 
-/// Run the core for a site, with the author's history.
+/// Run the core for a site, with the author's history and the earlier copies of
+/// the text.
 async fn moderate(
     state: &AppState,
     site: &SiteRow,
@@ -127,7 +137,17 @@ async fn moderate(
 ) -> Result<(Verdict, String, String), ApiError> {
     let policy = site.policy()?;
     let history = author_history(state, site, sub, &policy, now).await?;
-    Ok(moderate_with(state, site, sub, &policy, &history))
+    let copies = state
+        .store()
+        .copies(
+            &site.id,
+            sub.fingerprint(),
+            policy.duplicates_since(now),
+            &sub.author_id,
+            &sub.thread_id,
+        )
+        .await?;
+    Ok(moderate_with(state, site, sub, &policy, &history, copies))
 }
 
 /// The author's history on the site, with rejections counted as recent by `policy`.
@@ -170,9 +190,10 @@ fn moderate_with(
     sub: &Submission,
     policy: &crate::moderation::Policy,
     history: &AuthorHistory,
+    copies: Copies,
 ) -> (Verdict, String, String) {
     let engine = state.engines().for_site(&site.id);
-    let verdict = engine.moderate(&sub.input(), policy, history);
+    let verdict = engine.moderate(&sub.input(copies), policy, history);
     metrics::counter!(
         "raqib_decisions_total",
         "decision" => decision_str(verdict.decision),
@@ -205,7 +226,8 @@ pub async fn check(
     }
     // A check is a preview, often repeated as the author types: the author's
     // history may be up to `check_history_cache_ms` old, which saves a database read
-    // per keystroke-driven call.
+    // per keystroke-driven call. Copies of the text are not counted: a preview of
+    // a text being typed has no copies worth a read per keystroke.
     let policy = site.policy()?;
     let key = format!("{}\0{}", site.id, sub.author_id);
     let history = match state.check_history().get(&key) {
@@ -216,7 +238,8 @@ pub async fn check(
             h
         }
     };
-    let (verdict, model, rules) = moderate_with(state, site, sub, &policy, &history);
+    let (verdict, model, rules) =
+        moderate_with(state, site, sub, &policy, &history, Copies::default());
     Ok(VerdictResponse::from_verdict(
         verdict,
         None,
@@ -239,14 +262,22 @@ pub async fn submit(
     let hash = sub.content_hash();
     let now = state.now();
     let policy = site.policy()?;
-    let (exists, history) = state
+    let fingerprint = sub.fingerprint();
+    let SubmitContext {
+        exists,
+        history,
+        copies,
+    } = state
         .store()
-        .submit_context(
-            &site.id,
-            &external_id,
-            &sub.author_id,
-            policy.recent_since(now),
-        )
+        .submit_context(&SubmitContextQuery {
+            site_id: &site.id,
+            external_id: &external_id,
+            author_id: &sub.author_id,
+            thread_id: &sub.thread_id,
+            recent_since: policy.recent_since(now),
+            fingerprint,
+            copies_since: policy.duplicates_since(now),
+        })
         .await?;
     if exists {
         match state
@@ -262,9 +293,17 @@ pub async fn submit(
     // A retry of a stored comment (above) is not charged again; a new one is, before
     // any scoring.
     rate_limit_comment(state, site, sub, &history).await?;
-    let (verdict, model, rules) = moderate_with(state, site, sub, &policy, &history);
+    let (verdict, model, rules) = moderate_with(state, site, sub, &policy, &history, copies);
     let id = uuid::Uuid::now_v7().to_string();
-    let comment = new_comment(state, site, sub, &id, &external_id, hash.clone());
+    let comment = new_comment(
+        state,
+        site,
+        sub,
+        &id,
+        &external_id,
+        hash.clone(),
+        fingerprint,
+    );
     let stored = stored_verdict(&verdict, &model, &rules)?;
     let response = VerdictResponse::from_verdict(
         verdict,
@@ -327,7 +366,15 @@ pub async fn edit(
     }
     let now = state.now();
     let (verdict, model, rules) = moderate(state, site, sub, now).await?;
-    let comment = new_comment(state, site, sub, &existing.id, &existing.external_id, hash);
+    let comment = new_comment(
+        state,
+        site,
+        sub,
+        &existing.id,
+        &existing.external_id,
+        hash,
+        sub.fingerprint(),
+    );
     let stored = stored_verdict(&verdict, &model, &rules)?;
     let response = VerdictResponse::from_verdict(
         verdict,
@@ -352,6 +399,7 @@ fn new_comment(
     id: &str,
     external_id: &str,
     hash: String,
+    fingerprint: Option<i64>,
 ) -> NewComment {
     NewComment {
         id: id.to_string(),
@@ -371,6 +419,7 @@ fn new_comment(
         author_ip_hash: sub.author_ip.map(|ip| state.pii_hash(&ip.to_string())),
         subject: sub.subject.clone(),
         body: sub.body.clone(),
+        fingerprint,
     }
 }
 

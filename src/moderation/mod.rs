@@ -14,6 +14,7 @@ pub mod features;
 pub mod normalize;
 pub mod policy;
 pub mod rules;
+pub mod signals;
 #[cfg(feature = "train")]
 pub mod train;
 
@@ -182,6 +183,9 @@ pub struct Reason {
     pub reject_at: Option<f32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Earlier copies of the text (`signal.duplicate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copies: Option<signals::Copies>,
 }
 
 impl Reason {
@@ -204,6 +208,9 @@ pub struct CommentInput<'a> {
     pub author_ip: Option<IpAddr>,
     /// The host's language label, if any. Only a hint: the text decides.
     pub language: Option<&'a str>,
+    /// Earlier copies of this text on the site, counted by the caller from the
+    /// store (`signals::fingerprint`); zero when nothing was looked up.
+    pub copies: signals::Copies,
 }
 
 /// One moderated field after normalization, handed to rules and classifier so the
@@ -261,11 +268,12 @@ impl Engine {
                 // The model score at which score rules would carry the comment to
                 // its reject threshold.
                 let reach = policy.reject_at(Label::Spam, &language, history)
-                    - policy::rule_score(&matches, Label::Spam);
+                    - policy::rule_score(&matches, Label::Spam)
+                    - policy.duplicate_weight(&input.copies);
                 m.score_for(&fields, reach)
             })
             .unwrap_or_default();
-        policy.decide(&language, &matches, scores, history)
+        policy.decide(&language, &matches, scores, history, &input.copies)
     }
 }
 

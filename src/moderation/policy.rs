@@ -7,6 +7,7 @@
 //! approved, `postmoderate` publishes what would be held).
 
 use super::rules::RuleMatch;
+use super::signals::Copies;
 use super::{Action, DecidedBy, Decision, Label, Reason, Scores, Verdict};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -88,6 +89,40 @@ pub struct Policy {
     pub recent_rejection_days: u32,
     /// Hold the first comment of an author never seen before.
     pub hold_new_authors: bool,
+    /// What earlier copies of a comment's text mean (campaigns).
+    pub duplicates: Duplicates,
+}
+
+/// Campaign copies: a text the site has already seen, posted by another author or
+/// in another thread (`moderation::signals`). Counted on stored submits and edits;
+/// a dry run (`/v1/check`) scores the text alone.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Duplicates {
+    /// How far back, in hours, earlier copies count.
+    pub window_hours: u32,
+    /// Earlier copies that make a comment a campaign copy; 0 turns the signal off.
+    pub min_copies: u32,
+    /// Added to a campaign copy's spam score, as a `score` rule's weight is.
+    pub spam_weight: f32,
+    /// Also hold every campaign copy for a moderator, whatever its scores (brigading
+    /// on a sensitive story). Off by default: readers copy prayers and slogans too.
+    pub hold: bool,
+}
+
+impl Default for Duplicates {
+    fn default() -> Self {
+        // A weight, not a hold: an ad the model finds doubtful (spam 0.2–0.6) is
+        // held or rejected once it turns out to be a campaign, while the honest
+        // text many readers share (a prayer of condolence, a slogan) reads clean
+        // and stays under review_at with the weight added.
+        Duplicates {
+            window_hours: 72,
+            min_copies: 2,
+            spam_weight: 0.3,
+            hold: false,
+        }
+    }
 }
 
 impl Default for Policy {
@@ -101,6 +136,7 @@ impl Default for Policy {
             recent_rejection_shift: 0.15,
             recent_rejection_days: 7,
             hold_new_authors: false,
+            duplicates: Duplicates::default(),
         }
     }
 }
@@ -118,6 +154,26 @@ impl Policy {
     /// recent at `now_ms`.
     pub fn recent_since(&self, now_ms: i64) -> i64 {
         now_ms - i64::from(self.recent_rejection_days) * 86_400_000
+    }
+
+    /// The start, in ms since the epoch, of the window whose copies of a text count
+    /// at `now_ms`.
+    pub fn duplicates_since(&self, now_ms: i64) -> i64 {
+        now_ms - i64::from(self.duplicates.window_hours) * 3_600_000
+    }
+
+    /// Whether `copies` make a comment a campaign copy.
+    pub fn is_campaign(&self, copies: &Copies) -> bool {
+        self.duplicates.min_copies > 0 && copies.copies >= self.duplicates.min_copies
+    }
+
+    /// What being a campaign copy adds to the spam score: 0 unless it is one.
+    pub fn duplicate_weight(&self, copies: &Copies) -> f32 {
+        if self.is_campaign(copies) {
+            self.duplicates.spam_weight
+        } else {
+            0.0
+        }
     }
 
     /// Check ranges and ordering; called before a policy is saved.
@@ -150,6 +206,7 @@ impl Policy {
         for (name, v) in [
             ("trusted_shift", self.trusted_shift),
             ("recent_rejection_shift", self.recent_rejection_shift),
+            ("duplicates.spam_weight", self.duplicates.spam_weight),
         ] {
             if !(0.0..=1.0).contains(&v) {
                 return Err(PolicyError {
@@ -158,20 +215,32 @@ impl Policy {
                 });
             }
         }
+        if !(1..=24 * 90).contains(&self.duplicates.window_hours) {
+            return Err(PolicyError {
+                field: "duplicates.window_hours".into(),
+                message: "must be between 1 and 2160 (90 days)".into(),
+            });
+        }
         Ok(())
     }
 
-    /// Decide one comment.
+    /// Decide one comment. `copies` are the earlier copies of its text the site
+    /// holds (`Copies::default()` when unknown, as in a dry run).
     pub fn decide(
         &self,
         language: &str,
         matches: &[RuleMatch],
         model_scores: Scores,
         history: &AuthorHistory,
+        copies: &Copies,
     ) -> Verdict {
         let mut reasons: Vec<Reason> = matches.iter().map(rule_reason).collect();
+        let campaign = self.is_campaign(copies);
+        if campaign {
+            reasons.push(self.duplicate_reason(copies));
+        }
         let mut scores = model_scores;
-        let spam_rules = rule_score(matches, Label::Spam);
+        let spam_rules = rule_score(matches, Label::Spam) + self.duplicate_weight(copies);
         scores.spam = (scores.spam + spam_rules).clamp(0.0, 1.0);
         scores.abuse = (scores.abuse + rule_score(matches, Label::Abuse)).clamp(0.0, 1.0);
         if let Some(s) = &mut scores.spam_without_links {
@@ -228,6 +297,9 @@ impl Policy {
             decision = stronger(decision, Decision::Review);
             reasons.push(Reason::code("policy.new_author"));
         }
+        if self.duplicates.hold && campaign {
+            decision = stronger(decision, Decision::Review);
+        }
 
         // Rule actions override scores.
         let has = |a: Action| matches.iter().any(|m| m.action == a);
@@ -262,6 +334,26 @@ impl Policy {
             language: language.to_string(),
             scores,
             reasons,
+        }
+    }
+
+    /// The `signal.duplicate` reason of a campaign copy.
+    fn duplicate_reason(&self, copies: &Copies) -> Reason {
+        Reason {
+            code: "signal.duplicate".into(),
+            label: Some(Label::Spam),
+            action: Some(if self.duplicates.hold {
+                Action::Review
+            } else {
+                Action::Score
+            }),
+            weight: Some(self.duplicates.spam_weight),
+            copies: Some(*copies),
+            detail: Some(format!(
+                "posted {} times before in the last {} h, by {} authors in {} threads",
+                copies.copies, self.duplicates.window_hours, copies.authors, copies.threads
+            )),
+            ..Reason::default()
         }
     }
 
@@ -519,7 +611,7 @@ mod tests {
             ("doubtful text with a link is rejected", &auto, vec![], links(0.95, 0.6), regular(), Decision::Reject, DecidedBy::Policy, &["model.spam"]),
         ];
         for (name, policy, matches, scores, history, decision, by, codes) in cases {
-            let v = policy.decide("ar", &matches, scores, &history);
+            let v = policy.decide("ar", &matches, scores, &history, &Copies::default());
             assert_eq!(v.decision, decision, "{name}: {v:?}");
             assert_eq!(v.decided_by, by, "{name}");
             for code in codes {
@@ -530,6 +622,75 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn campaign_copies_add_their_weight_and_say_so() {
+        let copies = |n| Copies {
+            copies: n,
+            authors: n,
+            threads: 1,
+        };
+        let spam = |x| Scores {
+            spam: x,
+            ..Scores::default()
+        };
+        let none = AuthorHistory::default();
+        let p = Policy::default();
+        let decide = |p: &Policy, score, c| p.decide("ar", &[], spam(score), &none, &copies(c));
+
+        // Below min_copies nothing happens.
+        let v = decide(&p, 0.3, 1);
+        assert_eq!(v.decision, Decision::Approve);
+        assert!(v.reasons.is_empty(), "{v:?}");
+        // A doubtful ad turns out to be a campaign: held, and a likely one rejected.
+        let v = decide(&p, 0.3, 2);
+        assert_eq!(v.decision, Decision::Review, "{v:?}");
+        assert!((v.scores.spam - 0.6).abs() < 1e-6);
+        let dup = v.reasons.iter().find(|r| r.code == "signal.duplicate");
+        assert_eq!(dup.and_then(|r| r.copies), Some(copies(2)), "{v:?}");
+        assert_eq!(dup.and_then(|r| r.action), Some(Action::Score));
+        assert_eq!(decide(&p, 0.65, 5).decision, Decision::Reject);
+        // Text that reads clean stays published: readers share prayers too.
+        let v = decide(&p, 0.02, 40);
+        assert_eq!(v.decision, Decision::Approve);
+        assert!(v.reasons.iter().any(|r| r.code == "signal.duplicate"));
+
+        // A site that holds campaigns sends even clean copies to a moderator.
+        let mut hold = Policy::default();
+        hold.duplicates.hold = true;
+        let v = decide(&hold, 0.02, 2);
+        assert_eq!(v.decision, Decision::Review, "{v:?}");
+        assert_eq!(v.decided_by, DecidedBy::Policy);
+        // min_copies 0 turns the signal off.
+        let mut off = Policy::default();
+        off.duplicates.min_copies = 0;
+        off.duplicates.hold = true;
+        assert_eq!(decide(&off, 0.3, 100).decision, Decision::Approve);
+    }
+
+    #[test]
+    fn duplicate_settings_are_validated() {
+        let mut p = Policy::default();
+        p.duplicates.spam_weight = 1.5;
+        assert_eq!(
+            p.validate().map_err(|e| e.field),
+            Err("duplicates.spam_weight".into())
+        );
+        let mut p = Policy::default();
+        p.duplicates.window_hours = 0;
+        assert_eq!(
+            p.validate().map_err(|e| e.field),
+            Err("duplicates.window_hours".into())
+        );
+        // Policies stored before the setting existed read with its defaults.
+        let old: Policy = serde_json::from_str(r#"{"mode":"auto"}"#).unwrap();
+        assert_eq!(old.duplicates, Duplicates::default());
+        assert_eq!(p.duplicates_since(10 * 3_600_000), 10 * 3_600_000);
+        assert_eq!(
+            Policy::default().duplicates_since(100 * 3_600_000),
+            28 * 3_600_000
+        );
     }
 
     #[test]
@@ -550,13 +711,25 @@ mod tests {
             ..Scores::default()
         };
         assert_eq!(
-            p.decide("ar", &[], scores, &AuthorHistory::default())
-                .decision,
+            p.decide(
+                "ar",
+                &[],
+                scores,
+                &AuthorHistory::default(),
+                &Copies::default()
+            )
+            .decision,
             Decision::Review
         );
         assert_eq!(
-            p.decide("en", &[], scores, &AuthorHistory::default())
-                .decision,
+            p.decide(
+                "en",
+                &[],
+                scores,
+                &AuthorHistory::default(),
+                &Copies::default()
+            )
+            .decision,
             Decision::Approve
         );
     }

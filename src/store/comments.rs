@@ -3,6 +3,7 @@
 //! never stored without the record of how it came about and the event announcing it.
 
 use super::{Result, Store, StoreError, dispatch};
+use crate::moderation::signals::Copies;
 use crate::moderation::{AuthorHistory, Status};
 use crate::webhooks::OutboxEvent;
 use std::collections::HashSet;
@@ -52,7 +53,7 @@ pub(crate) use insert_outbox;
 /// The columns a new comment is inserted with, in the order both backends bind them.
 const NEW_COMMENT_COLUMNS: &str = "id, site_id, external_id, content_hash, thread_id, thread_url, thread_title, \
     parent_id, author_id, author_name, author_email_hash, author_ip_hash, subject, body, language, status, \
-    decision, decided_by, scores, reasons, model_version, rules_version, created_at, updated_at, risk";
+    decision, decided_by, scores, reasons, model_version, rules_version, created_at, updated_at, risk, fingerprint";
 
 /// Store a batch of new comments with their author counters, audit entries and outbox
 /// events in one PostgreSQL statement: the batch goes in as one array per column,
@@ -76,17 +77,18 @@ async fn insert_batch_pg(pg: &mut sqlx::PgConnection, batch: &[&Pending]) -> Res
              $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], \
              $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], \
              $21::text[], $22::text[], $23::int8[], $24::float8[], $25::int8[], $26::int8[], $27::int8[], \
-             $28::text[], $29::text[], $30::text[], $31::text[], $32::text[], $33::text[], $34::int8[]) \
+             $28::text[], $29::text[], $30::text[], $31::text[], $32::text[], $33::text[], $34::int8[], \
+             $35::int8[]) \
            WITH ORDINALITY AS t(id, site_id, external_id, content_hash, thread_id, thread_url, thread_title, \
              parent_id, author_id, author_name, author_email_hash, author_ip_hash, subject, body, language, \
              status, decision, decided_by, scores, reasons, model_version, rules_version, now, risk, \
              approved, rejected, rejected_at, actor, event_id, e_site_id, e_comment_id, event_type, payload, \
-             e_created_at, ord)), \
+             e_created_at, fingerprint, ord)), \
          c AS ( \
            INSERT INTO comments ({NEW_COMMENT_COLUMNS}) \
            SELECT id, site_id, external_id, content_hash, thread_id, thread_url, thread_title, parent_id, \
              author_id, author_name, author_email_hash, author_ip_hash, subject, body, language, status, \
-             decision, decided_by, scores, reasons, model_version, rules_version, now, now, risk \
+             decision, decided_by, scores, reasons, model_version, rules_version, now, now, risk, fingerprint \
            FROM i ORDER BY site_id, external_id \
            ON CONFLICT DO NOTHING RETURNING id), \
          w AS (SELECT i.* FROM i JOIN c ON c.id = i.id), \
@@ -145,6 +147,7 @@ async fn insert_batch_pg(pg: &mut sqlx::PgConnection, batch: &[&Pending]) -> Res
     .bind(col(batch, |p| p.event.event_type.as_str()))
     .bind(col(batch, |p| p.event.payload.as_str()))
     .bind(col(batch, |p| p.event.created_at))
+    .bind(col(batch, |p| p.comment.fingerprint))
     .fetch_all(pg)
     .await?;
     Ok(stored)
@@ -162,6 +165,52 @@ fn history_of(row: Option<(i64, i64, i64)>) -> AuthorHistory {
             seen: true,
         }
     })
+}
+
+/// The query counting the earlier copies of a text, with the placeholders given for
+/// site, author, fingerprint, window start and thread. A campaign of thousands is
+/// counted up to [`COPIES_CAP`], which keeps every submit's read bounded; the
+/// `comments_fingerprint` index covers it.
+fn copies_sql(site: &str, author: &str, fingerprint: &str, since: &str, thread: &str) -> String {
+    format!(
+        "SELECT COUNT(*) AS copies, COUNT(DISTINCT f.author_id) AS authors, \
+         COUNT(DISTINCT f.thread_id) AS threads FROM (SELECT author_id, thread_id FROM comments \
+         WHERE site_id = {site} AND fingerprint = {fingerprint} AND created_at >= {since} \
+         AND NOT (author_id = {author} AND thread_id = {thread}) LIMIT {COPIES_CAP}) f"
+    )
+}
+
+/// The most earlier copies counted.
+pub(crate) const COPIES_CAP: u32 = 100;
+
+fn copies_of(copies: i64, authors: i64, threads: i64) -> Copies {
+    let clamp = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
+    Copies {
+        copies: clamp(copies),
+        authors: clamp(authors),
+        threads: clamp(threads),
+    }
+}
+
+/// What [`Store::submit_context`] looks up.
+pub struct SubmitContextQuery<'a> {
+    pub site_id: &'a str,
+    pub external_id: &'a str,
+    pub author_id: &'a str,
+    pub thread_id: &'a str,
+    /// Rejections since then count as recent.
+    pub recent_since: i64,
+    pub fingerprint: Option<i64>,
+    /// Copies since then count.
+    pub copies_since: i64,
+}
+
+/// What a new submit needs to know before it is moderated.
+pub struct SubmitContext {
+    /// The external id is already stored.
+    pub exists: bool,
+    pub history: AuthorHistory,
+    pub copies: Copies,
 }
 
 /// The error of a submit whose external id is already stored.
@@ -189,6 +238,8 @@ pub struct NewComment {
     pub author_ip_hash: Option<String>,
     pub subject: Option<String>,
     pub body: String,
+    /// `moderation::signals::fingerprint` of the subject and body.
+    pub fingerprint: Option<i64>,
 }
 
 /// The verdict columns of a comment.
@@ -313,7 +364,7 @@ impl Store {
                  author_name = $6, author_email_hash = $7, author_ip_hash = $8, subject = $9, body = $10, language = $11, \
                  status = $12, decision = $13, decided_by = $14, scores = $15, reasons = $16, model_version = $17, \
                  rules_version = $18, claimed_by = NULL, claim_expires_at = NULL, updated_at = $19, risk = $21, \
-                 decided_by_user = NULL, decided_at = NULL, decision_reason = NULL WHERE id = $20",
+                 decided_by_user = NULL, decided_at = NULL, decision_reason = NULL, fingerprint = $22 WHERE id = $20",
             )
             .bind(&c.content_hash)
             .bind(&c.thread_id)
@@ -336,6 +387,7 @@ impl Store {
             .bind(now)
             .bind(&c.id)
             .bind(v.risk)
+            .bind(c.fingerprint)
             .execute(&mut *tx)
             .await?;
             let (approved, rejected) = count_deltas(Some(&old_status), v.status);
@@ -483,41 +535,73 @@ impl Store {
     }
 
     /// What a new submit needs to know, in one read: whether its external id is
-    /// already stored, and its author's history (see [`Store::author_history`]).
-    /// One query instead of two, because on SQLite every query is a round trip to
-    /// another thread, which under load costs more than the lookups. The count is
-    /// planned as in [`Store::author_history`].
-    pub async fn submit_context(
-        &self,
-        site_id: &str,
-        external_id: &str,
-        author_id: &str,
-        recent_since: i64,
-    ) -> Result<(bool, AuthorHistory)> {
+    /// already stored, its author's history (see [`Store::author_history`]) and the
+    /// earlier copies of its text (see [`Store::copies`]). One query instead of
+    /// three, because on SQLite every query is a round trip to another thread, which
+    /// under load costs more than the lookups. The count is planned as in
+    /// [`Store::author_history`].
+    pub async fn submit_context(&self, q: &SubmitContextQuery<'_>) -> Result<SubmitContext> {
         // See `prepare_once`: on a young table the unique index lost to a site scan.
         let persistent = self.prepare_once();
-        let (exists, approved, rejected, recent): (bool, Option<i64>, Option<i64>, i64) = dispatch!(
-            self,
-            read,
-            |pool| {
-                sqlx::query_as(
-                    "SELECT EXISTS (SELECT 1 FROM comments WHERE site_id = $1 AND external_id = $2), \
-                     a.approved, a.rejected, \
-                     (SELECT COUNT(*) FROM comments c WHERE c.site_id = $1 AND c.author_id = $3 \
-                      AND c.status || '' = 'rejected' AND c.updated_at >= $4) \
-                     FROM (SELECT 1 AS one) x LEFT JOIN authors a ON a.site_id = $1 AND a.author_id = $3",
-                )
+        let sql = format!(
+            "SELECT EXISTS (SELECT 1 FROM comments WHERE site_id = $1 AND external_id = $2), \
+             a.approved, a.rejected, \
+             (SELECT COUNT(*) FROM comments c WHERE c.site_id = $1 AND c.author_id = $3 \
+              AND c.status || '' = 'rejected' AND c.updated_at >= $4), \
+             d.copies, d.authors, d.threads \
+             FROM (SELECT 1 AS one) x LEFT JOIN authors a ON a.site_id = $1 AND a.author_id = $3 \
+             CROSS JOIN ({}) d",
+            copies_sql("$1", "$3", "$5", "$6", "$7")
+        );
+        type Row = (bool, Option<i64>, Option<i64>, i64, i64, i64, i64);
+        let (exists, approved, rejected, recent, copies, authors, threads): Row =
+            dispatch!(self, read, |pool| {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(q.site_id)
+                    .bind(q.external_id)
+                    .bind(q.author_id)
+                    .bind(q.recent_since)
+                    .bind(q.fingerprint)
+                    .bind(q.copies_since)
+                    .bind(q.thread_id)
+                    .persistent(persistent)
+                    .fetch_one(pool)
+                    .await?
+            });
+        let row = approved.zip(rejected).map(|(a, r)| (a, r, recent));
+        Ok(SubmitContext {
+            exists,
+            history: history_of(row),
+            copies: copies_of(copies, authors, threads),
+        })
+    }
+
+    /// The earlier comments of a site with a comment's fingerprint since `since`,
+    /// leaving out those of the same author in the same thread. Nothing without a
+    /// fingerprint.
+    pub async fn copies(
+        &self,
+        site_id: &str,
+        fingerprint: Option<i64>,
+        since: i64,
+        author_id: &str,
+        thread_id: &str,
+    ) -> Result<Copies> {
+        if fingerprint.is_none() {
+            return Ok(Copies::default());
+        }
+        let sql = copies_sql("$1", "$3", "$2", "$4", "$5");
+        let (copies, authors, threads): (i64, i64, i64) = dispatch!(self, read, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(site_id)
-                .bind(external_id)
+                .bind(fingerprint)
                 .bind(author_id)
-                .bind(recent_since)
-                .persistent(persistent)
+                .bind(since)
+                .bind(thread_id)
                 .fetch_one(pool)
                 .await?
-            }
-        );
-        let row = approved.zip(rejected).map(|(a, r)| (a, r, recent));
-        Ok((exists, history_of(row)))
+        });
+        Ok(copies_of(copies, authors, threads))
     }
 
     /// A site's most recent comments, newest first (rule backtests).
@@ -803,7 +887,7 @@ fn pg_bytes(p: &Pending) -> usize {
         .iter()
         .map(|s| opt(s))
         .sum::<usize>()
-        + 34 * 12
+        + 35 * 12
 }
 
 async fn write_on(conn: &mut sqlx::SqliteConnection, batch: &[Pending]) -> Result<Vec<Result<()>>> {
@@ -811,7 +895,7 @@ async fn write_on(conn: &mut sqlx::SqliteConnection, batch: &[Pending]) -> Resul
     // Every statement is a hop to the connection's SQLite thread and back, which
     // costs more CPU than the insert itself; so each table gets one multi-row
     // statement for the whole batch instead of one per comment. A batch holds at
-    // most `MAX_BATCH` rows × 25 parameters, far below SQLite's 32,766.
+    // most `MAX_BATCH` rows × 26 parameters, far below SQLite's 32,766.
     let mut tx = conn.begin().await?;
     let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!(
         "INSERT INTO comments ({NEW_COMMENT_COLUMNS}) "
@@ -842,7 +926,8 @@ async fn write_on(conn: &mut sqlx::SqliteConnection, batch: &[Pending]) -> Resul
             .push_bind(&v.rules_version)
             .push_bind(p.now)
             .push_bind(p.now)
-            .push_bind(v.risk);
+            .push_bind(v.risk)
+            .push_bind(c.fingerprint);
     });
     // A duplicate external id (stored earlier, or twice in this batch) is skipped
     // and not returned; only the returned comments get their other rows.

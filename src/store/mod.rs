@@ -21,7 +21,9 @@ mod ui_queries;
 mod ui_sessions;
 mod users;
 
-pub use comments::{CommentRow, GroupCommit, NewComment, StoredVerdict};
+pub use comments::{
+    CommentRow, GroupCommit, NewComment, StoredVerdict, SubmitContext, SubmitContextQuery,
+};
 pub use compat::{CompatSite, FeedbackLabelRow, NewFeedbackLabel};
 pub use models::ModelRow;
 pub use outbox::{ClaimedEvent, DeliveryFilter, DeliveryRow, DeliveryState};

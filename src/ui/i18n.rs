@@ -557,6 +557,19 @@ pub(crate) fn describe(r: &Reason, lang: Lang) -> String {
         ("policy.links_only", Lang::Ar) => format!(
             "أُحيل إلى المراجعة بدل الرفض: بدون روابطه يقدّره نموذج الرسائل المزعجة بـ {score:.2}."
         ),
+        ("signal.duplicate", lang) => {
+            let c = r.copies.unwrap_or_default();
+            match lang {
+                Lang::En => format!(
+                    "A campaign copy: the same text was posted {} times before, by {} authors in {} threads.",
+                    c.copies, c.authors, c.threads
+                ),
+                Lang::Ar => format!(
+                    "نسخة من حملة: نُشر النص نفسه {} مرات من قبل، من {} كتّاب في {} مواضيع.",
+                    c.copies, c.authors, c.threads
+                ),
+            }
+        }
         ("policy.trusted_author", Lang::En) => "The author is trusted on this site.".into(),
         ("policy.trusted_author", Lang::Ar) => "الكاتب موثوق على هذا الموقع.".into(),
         ("moderator.decision", Lang::En) => "A moderator decided it before.".into(),
@@ -602,5 +615,28 @@ mod tests {
         let ar = describe(&r, Lang::Ar);
         assert!(en.contains("0.32") && en.contains("links"), "{en}");
         assert!(ar.contains("0.32") && ar.contains("روابط"), "{ar}");
+    }
+
+    #[test]
+    fn duplicate_reason_gives_its_counts_in_both_languages() {
+        let r = Reason {
+            code: "signal.duplicate".into(),
+            copies: Some(crate::moderation::signals::Copies {
+                copies: 7,
+                authors: 5,
+                threads: 3,
+            }),
+            ..Reason::default()
+        };
+        let en = describe(&r, Lang::En);
+        let ar = describe(&r, Lang::Ar);
+        assert!(
+            en.contains("7 times") && en.contains("5 authors") && en.contains("3 threads"),
+            "{en}"
+        );
+        assert!(
+            ar.contains("حملة") && ar.contains('7') && ar.contains('5') && ar.contains('3'),
+            "{ar}"
+        );
     }
 }

@@ -13,6 +13,8 @@ mod helpers;
 
 /// Submit, read, edit, delete, idempotency, batch, dry run.
 mod api;
+/// Campaign copies: counted per site across threads and authors, held by policy.
+mod campaigns;
 /// The `raqib` binary: serve bootstrap, site management, graceful shutdown.
 mod cli;
 /// Drop-in Perspective, Akismet, Coral-phase and OpenAI endpoints: captured client requests replayed.

@@ -12,10 +12,10 @@
 //! 11–14), `latin` (confusables, leet, Arabizi, lexicon), `lang` (language routing),
 //! `confusables` (generated data).
 
-mod chars;
+pub(crate) mod chars;
 mod confusables;
 mod lang;
-mod latin;
+pub(crate) mod latin;
 mod stream;
 mod tokens;
 

@@ -1,0 +1,170 @@
+//! Campaign copies: the same text posted again across threads or accounts.
+//!
+//! Ad campaigns on Arabic news sites post one text under many articles from many
+//! accounts, changing only what a copy-paste tool makes easy to vary: the phone
+//! number, the link, the handle, the hashtags, emoji, diacritics, tatweel, letter variants and
+//! invisible characters. A comment's [`fingerprint`] is a hash of its words with all
+//! of those taken out, so such copies share it while any reworded text does not.
+//! The store counts the earlier comments of a site with the same fingerprint
+//! ([`Copies`]); the policy turns that count into the `signal.duplicate` reason.
+//!
+//! Short texts get no fingerprint: "شكرا", "great article" and a condolence formula
+//! are posted by many honest readers, and counting them would only make noise.
+
+use super::features::is_link;
+use super::normalize::chars::{TATWEEL, fold_arabic, is_invisible, is_letter};
+use super::normalize::latin::confusable_fold_non_arabic;
+use serde::{Deserialize, Serialize};
+use unicode_normalization::char::is_combining_mark;
+
+/// The fewest words (of two letters or more, after the variable parts are taken out)
+/// a text needs to be fingerprinted.
+pub const MIN_WORDS: usize = 6;
+
+/// How often a site has already seen a comment's fingerprint in the policy's window,
+/// counting only copies posted by another author or in another thread (a reader
+/// posting twice in one thread is not a campaign).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, utoipa::ToSchema)]
+pub struct Copies {
+    /// Earlier copies (counted up to the store's cap).
+    pub copies: u32,
+    /// Distinct authors among them.
+    pub authors: u32,
+    /// Distinct threads among them.
+    pub threads: u32,
+}
+
+/// The fingerprint of a comment's body and subject, or `None` for a text too short
+/// to tell a campaign from readers who happen to write the same words.
+///
+/// Tokens that are links, e-mail addresses, handles or hashtags are left out whole
+/// (campaigns rotate them); in the
+/// rest only letters count, folded as the normalizer folds them (Arabic letter
+/// variants, Latin look-alikes, case), so digits, punctuation, emoji, marks,
+/// tatweel and invisible characters change nothing. Words of one letter are left out
+/// too: a digit run broken by a stray letter must not count as words.
+pub fn fingerprint(body: &str, subject: Option<&str>) -> Option<i64> {
+    let mut hash = Fnv::new();
+    let mut words = 0;
+    let mut word = String::new();
+    for text in subject.into_iter().chain(std::iter::once(body)) {
+        for token in text.split_whitespace() {
+            if token.contains('@') || token.starts_with('#') || is_link(token) {
+                continue;
+            }
+            for c in token.chars() {
+                if is_invisible(c) || c == TATWEEL || is_combining_mark(c) {
+                    continue;
+                }
+                if is_letter(c) {
+                    for l in c.to_lowercase() {
+                        word.push(fold_arabic(confusable_fold_non_arabic(l)));
+                    }
+                } else {
+                    words += hash.word(&mut word);
+                }
+            }
+            words += hash.word(&mut word);
+        }
+    }
+    (words >= MIN_WORDS).then(|| i64::from_ne_bytes(hash.0.to_ne_bytes()))
+}
+
+/// FNV-1a over the words, each followed by a separator so `ab c` and `a bc` differ.
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+
+    /// Hash a finished word and clear it; 1 if it counted as a word.
+    fn word(&mut self, word: &mut String) -> usize {
+        let counted = word.chars().nth(1).is_some();
+        if counted {
+            for b in word.bytes().chain(std::iter::once(0xff)) {
+                self.0 ^= u64::from(b);
+                self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        word.clear();
+        usize::from(counted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AD: &str = "شركة نقل عفش بالرياض مع الفك والتركيب والتغليف بأرخص الأسعار \
+                      وضمان عدم الكسر 🚚 اتصل 0551234567 https://naql.example.com";
+
+    #[test]
+    fn copies_that_vary_only_the_variable_parts_share_a_fingerprint() {
+        let base = fingerprint(AD, None);
+        assert!(base.is_some());
+        for copy in [
+            // another number, another link, other emoji and punctuation
+            "شركة نقل عفش بالرياض مع الفك والتركيب والتغليف بأرخص الأسعار \
+             وضمان عدم الكسر!!! 📦📦 اتصل ٠٥٥٩٨٧٦٥٤٣ www.afsh-riyadh.com",
+            // diacritics, tatweel, a zero-width joiner, Persian kaf, hamza-less alef
+            "شَركة نقـــل عفش بالر\u{200D}ياض مع الفك والترکيب والتغليف بارخص الاسعار \
+             وضمان عدم الكسر اتصل 0500000000 @naql_riyadh #نقل_عفش #الرياض",
+            // line breaks instead of spaces
+            "شركة نقل عفش بالرياض\nمع الفك والتركيب والتغليف\nبأرخص الأسعار وضمان عدم الكسر\nاتصل",
+        ] {
+            assert_eq!(fingerprint(copy, None), base, "{copy}");
+        }
+        // Case and Latin look-alikes fold as well.
+        assert_eq!(
+            fingerprint(
+                "Earn 500 USD a day from home, message me on WhatsApp 555",
+                None
+            ),
+            fingerprint(
+                "earn 900 usd a dаy frоm home - message me on whatsapp!",
+                None
+            ),
+        );
+    }
+
+    #[test]
+    fn reworded_text_and_word_order_change_the_fingerprint() {
+        let base = fingerprint(AD, None);
+        assert_ne!(
+            fingerprint(&AD.replace("بأرخص", "بأفضل"), None),
+            base,
+            "one word changed"
+        );
+        assert_ne!(
+            fingerprint(&AD.replace("نقل عفش", "عفش نقل"), None),
+            base,
+            "two words swapped"
+        );
+        assert_ne!(
+            fingerprint(AD, Some("عرض")),
+            base,
+            "a subject is part of it"
+        );
+        assert_ne!(
+            fingerprint("ab cd ef gh ij kl", None),
+            fingerprint("abc d ef gh ij kl", None)
+        );
+    }
+
+    #[test]
+    fn short_texts_get_no_fingerprint() {
+        for short in [
+            "شكرا",
+            "مقال رائع جدا",
+            "إنا لله وإنا إليه راجعون",
+            "Great article, thanks!",
+            // digits and one-letter pieces are not words
+            "0 5 5 1 2 3 4 5 6 7 a b c d e f g",
+            "call 0551234567 https://x.example.com @someone me@example.com",
+        ] {
+            assert_eq!(fingerprint(short, None), None, "{short}");
+        }
+        assert!(fingerprint("one two three four five six", None).is_some());
+    }
+}
