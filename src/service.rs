@@ -141,7 +141,7 @@ async fn moderate(
         .store()
         .copies(
             &site.id,
-            sub.fingerprint(),
+            policy.counts_copies().then(|| sub.fingerprint()).flatten(),
             policy.duplicates_since(now),
             &sub.author_id,
             &sub.thread_id,
@@ -275,7 +275,8 @@ pub async fn submit(
             author_id: &sub.author_id,
             thread_id: &sub.thread_id,
             recent_since: policy.recent_since(now),
-            fingerprint,
+            // A site that turned the signal off pays no read for it.
+            fingerprint: fingerprint.filter(|_| policy.counts_copies()),
             copies_since: policy.duplicates_since(now),
         })
         .await?;

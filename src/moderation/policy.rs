@@ -162,9 +162,15 @@ impl Policy {
         now_ms - i64::from(self.duplicates.window_hours) * 3_600_000
     }
 
+    /// Whether copies of a text matter to this policy at all (`min_copies` 0 turns
+    /// the signal off, and then nobody needs to count them).
+    pub fn counts_copies(&self) -> bool {
+        self.duplicates.min_copies > 0
+    }
+
     /// Whether `copies` make a comment a campaign copy.
     pub fn is_campaign(&self, copies: &Copies) -> bool {
-        self.duplicates.min_copies > 0 && copies.copies >= self.duplicates.min_copies
+        self.counts_copies() && copies.copies >= self.duplicates.min_copies
     }
 
     /// What being a campaign copy adds to the spam score: 0 unless it is one.
