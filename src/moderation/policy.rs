@@ -108,6 +108,9 @@ pub struct Duplicates {
     /// Also hold every campaign copy for a moderator, whatever its scores (brigading
     /// on a sensitive story). Off by default: readers copy prayers and slogans too.
     pub hold: bool,
+    /// Reject a copy of a text that a moderator rejected as spam within the window,
+    /// from its first copy on: one decision clears the rest of a campaign.
+    pub follow_moderators: bool,
 }
 
 impl Default for Duplicates {
@@ -121,6 +124,7 @@ impl Default for Duplicates {
             min_copies: 2,
             spam_weight: 0.3,
             hold: false,
+            follow_moderators: true,
         }
     }
 }
@@ -171,6 +175,11 @@ impl Policy {
     /// Whether `copies` make a comment a campaign copy.
     pub fn is_campaign(&self, copies: &Copies) -> bool {
         self.counts_copies() && copies.copies >= self.duplicates.min_copies
+    }
+
+    /// Whether a moderator's spam rejection of an earlier copy rejects this one.
+    fn follows_moderators(&self, copies: &Copies) -> bool {
+        self.counts_copies() && self.duplicates.follow_moderators && copies.rejected_as_spam
     }
 
     /// What being a campaign copy adds to the spam score: 0 unless it is one.
@@ -242,8 +251,9 @@ impl Policy {
     ) -> Verdict {
         let mut reasons: Vec<Reason> = matches.iter().map(rule_reason).collect();
         let campaign = self.is_campaign(copies);
-        if campaign {
-            reasons.push(self.duplicate_reason(copies));
+        let follow = self.follows_moderators(copies);
+        if campaign || follow {
+            reasons.push(self.duplicate_reason(copies, follow));
         }
         let mut scores = model_scores;
         let spam_rules = rule_score(matches, Label::Spam) + self.duplicate_weight(copies);
@@ -303,7 +313,9 @@ impl Policy {
             decision = stronger(decision, Decision::Review);
             reasons.push(Reason::code("policy.new_author"));
         }
-        if self.duplicates.hold && campaign {
+        if follow {
+            decision = Decision::Reject;
+        } else if self.duplicates.hold && campaign {
             decision = stronger(decision, Decision::Review);
         }
 
@@ -343,22 +355,32 @@ impl Policy {
         }
     }
 
-    /// The `signal.duplicate` reason of a campaign copy.
-    fn duplicate_reason(&self, copies: &Copies) -> Reason {
+    /// The `signal.duplicate` reason of a campaign copy, or of a copy of a text a
+    /// moderator rejected (`follow`).
+    fn duplicate_reason(&self, copies: &Copies, follow: bool) -> Reason {
+        let action = if follow {
+            Action::Reject
+        } else if self.duplicates.hold {
+            Action::Review
+        } else {
+            Action::Score
+        };
+        let mut detail = format!(
+            "posted {} times before in the last {} h, by {} authors in {} threads",
+            copies.copies, self.duplicates.window_hours, copies.authors, copies.threads
+        );
+        if follow {
+            detail.push_str("; a moderator rejected a copy as spam");
+        }
         Reason {
             code: "signal.duplicate".into(),
             label: Some(Label::Spam),
-            action: Some(if self.duplicates.hold {
-                Action::Review
-            } else {
-                Action::Score
-            }),
-            weight: Some(self.duplicates.spam_weight),
+            action: Some(action),
+            weight: self
+                .is_campaign(copies)
+                .then_some(self.duplicates.spam_weight),
             copies: Some(*copies),
-            detail: Some(format!(
-                "posted {} times before in the last {} h, by {} authors in {} threads",
-                copies.copies, self.duplicates.window_hours, copies.authors, copies.threads
-            )),
+            detail: Some(detail),
             ..Reason::default()
         }
     }
@@ -636,6 +658,7 @@ mod tests {
             copies: n,
             authors: n,
             threads: 1,
+            ..Copies::default()
         };
         let spam = |x| Scores {
             spam: x,
@@ -673,6 +696,34 @@ mod tests {
         off.duplicates.min_copies = 0;
         off.duplicates.hold = true;
         assert_eq!(decide(&off, 0.3, 100).decision, Decision::Approve);
+
+        // A moderator rejected a copy as spam: the next one is rejected from the
+        // first copy on, unless the site does not follow, or an allow rule wins.
+        let rejected = Copies {
+            copies: 1,
+            rejected_as_spam: true,
+            ..Copies::default()
+        };
+        let v = p.decide("ar", &[], spam(0.02), &none, &rejected);
+        assert_eq!(
+            (v.decision, v.decided_by),
+            (Decision::Reject, DecidedBy::Policy),
+            "{v:?}"
+        );
+        let dup = v.reasons.iter().find(|r| r.code == "signal.duplicate");
+        assert_eq!(dup.and_then(|r| r.action), Some(Action::Reject), "{v:?}");
+        assert_eq!(dup.and_then(|r| r.weight), None, "one copy is no campaign");
+        let mut own = Policy::default();
+        own.duplicates.follow_moderators = false;
+        let v = own.decide("ar", &[], spam(0.02), &none, &rejected);
+        assert_eq!(v.decision, Decision::Approve, "{v:?}");
+        let allow = [m(Action::Allow, Label::Spam, 0.0)];
+        let v = p.decide("ar", &allow, spam(0.02), &none, &rejected);
+        assert_eq!(v.decision, Decision::Approve, "{v:?}");
+        assert_eq!(
+            off.decide("ar", &[], spam(0.02), &none, &rejected).decision,
+            Decision::Approve
+        );
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! invisible characters. A comment's [`fingerprint`] is a hash of its words with all
 //! of those taken out, so such copies share it while any reworded text does not.
 //! The store counts the earlier comments of a site with the same fingerprint
-//! ([`Copies`]); the policy turns that count into the `signal.duplicate` reason.
+//! ([`Copies`]) and whether a moderator already rejected one as spam; the policy
+//! turns that into the `signal.duplicate` reason.
 //!
 //! Short texts get no fingerprint: "شكرا", "great article" and a condolence formula
 //! are posted by many honest readers, and counting them would only make noise.
@@ -32,6 +33,9 @@ pub struct Copies {
     pub authors: u32,
     /// Distinct threads among them.
     pub threads: u32,
+    /// A moderator rejected a copy in the window as spam (any author, any thread).
+    #[serde(default)]
+    pub rejected_as_spam: bool,
 }
 
 /// The fingerprint of a comment's body and subject, or `None` for a text too short

@@ -168,13 +168,19 @@ fn history_of(row: Option<(i64, i64, i64)>) -> AuthorHistory {
 }
 
 /// The query counting the earlier copies of a text, with the placeholders given for
-/// site, author, fingerprint, window start and thread. A campaign of thousands is
-/// counted up to [`COPIES_CAP`], which keeps every submit's read bounded; the
-/// `comments_fingerprint` index covers it.
+/// site, author, fingerprint, window start and thread, and telling whether a
+/// moderator rejected one of them as spam (any author, any thread: a reader
+/// re-posting a rejected ad in the same thread is no better). A campaign of
+/// thousands is counted up to [`COPIES_CAP`], which keeps every submit's read
+/// bounded; the `comments_fingerprint` index covers it.
 fn copies_sql(site: &str, author: &str, fingerprint: &str, since: &str, thread: &str) -> String {
     format!(
         "SELECT COUNT(*) AS copies, COUNT(DISTINCT f.author_id) AS authors, \
-         COUNT(DISTINCT f.thread_id) AS threads FROM (SELECT author_id, thread_id FROM comments \
+         COUNT(DISTINCT f.thread_id) AS threads, \
+         EXISTS (SELECT 1 FROM comments WHERE site_id = {site} AND fingerprint = {fingerprint} \
+           AND created_at >= {since} AND status = 'rejected' AND decided_by = 'moderator' \
+           AND decision_reason = 'spam') AS rejected \
+         FROM (SELECT author_id, thread_id FROM comments \
          WHERE site_id = {site} AND fingerprint = {fingerprint} AND created_at >= {since} \
          AND NOT (author_id = {author} AND thread_id = {thread}) LIMIT {COPIES_CAP}) f"
     )
@@ -183,12 +189,13 @@ fn copies_sql(site: &str, author: &str, fingerprint: &str, since: &str, thread: 
 /// The most earlier copies counted.
 pub(crate) const COPIES_CAP: u32 = 100;
 
-fn copies_of(copies: i64, authors: i64, threads: i64) -> Copies {
+fn copies_of(copies: i64, authors: i64, threads: i64, rejected: bool) -> Copies {
     let clamp = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
     Copies {
         copies: clamp(copies),
         authors: clamp(authors),
         threads: clamp(threads),
+        rejected_as_spam: rejected,
     }
 }
 
@@ -548,13 +555,13 @@ impl Store {
              a.approved, a.rejected, \
              (SELECT COUNT(*) FROM comments c WHERE c.site_id = $1 AND c.author_id = $3 \
               AND c.status || '' = 'rejected' AND c.updated_at >= $4), \
-             d.copies, d.authors, d.threads \
+             d.copies, d.authors, d.threads, d.rejected \
              FROM (SELECT 1 AS one) x LEFT JOIN authors a ON a.site_id = $1 AND a.author_id = $3 \
              CROSS JOIN ({}) d",
             copies_sql("$1", "$3", "$5", "$6", "$7")
         );
-        type Row = (bool, Option<i64>, Option<i64>, i64, i64, i64, i64);
-        let (exists, approved, rejected, recent, copies, authors, threads): Row =
+        type Row = (bool, Option<i64>, Option<i64>, i64, i64, i64, i64, bool);
+        let (exists, approved, rejected, recent, copies, authors, threads, spam): Row =
             dispatch!(self, read, |pool| {
                 sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .bind(q.site_id)
@@ -572,7 +579,7 @@ impl Store {
         Ok(SubmitContext {
             exists,
             history: history_of(row),
-            copies: copies_of(copies, authors, threads),
+            copies: copies_of(copies, authors, threads, spam),
         })
     }
 
@@ -591,17 +598,18 @@ impl Store {
             return Ok(Copies::default());
         }
         let sql = copies_sql("$1", "$3", "$2", "$4", "$5");
-        let (copies, authors, threads): (i64, i64, i64) = dispatch!(self, read, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(site_id)
-                .bind(fingerprint)
-                .bind(author_id)
-                .bind(since)
-                .bind(thread_id)
-                .fetch_one(pool)
-                .await?
-        });
-        Ok(copies_of(copies, authors, threads))
+        let (copies, authors, threads, rejected): (i64, i64, i64, bool) =
+            dispatch!(self, read, |pool| {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(site_id)
+                    .bind(fingerprint)
+                    .bind(author_id)
+                    .bind(since)
+                    .bind(thread_id)
+                    .fetch_one(pool)
+                    .await?
+            });
+        Ok(copies_of(copies, authors, threads, rejected))
     }
 
     /// A site's most recent comments, newest first (rule backtests).

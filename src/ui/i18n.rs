@@ -559,7 +559,7 @@ pub(crate) fn describe(r: &Reason, lang: Lang) -> String {
         ),
         ("signal.duplicate", lang) => {
             let c = r.copies.unwrap_or_default();
-            match lang {
+            let mut s = match lang {
                 Lang::En => format!(
                     "A campaign copy: the same text was posted {} times before, by {} authors in {} threads.",
                     c.copies, c.authors, c.threads
@@ -568,7 +568,14 @@ pub(crate) fn describe(r: &Reason, lang: Lang) -> String {
                     "نسخة من حملة: نُشر النص نفسه {} مرات من قبل، من {} كتّاب في {} مواضيع.",
                     c.copies, c.authors, c.threads
                 ),
+            };
+            if c.rejected_as_spam {
+                s.push_str(match lang {
+                    Lang::En => " A moderator rejected a copy of it as spam.",
+                    Lang::Ar => " رفض مشرف نسخة منه بوصفها رسالة مزعجة.",
+                });
             }
+            s
         }
         ("policy.trusted_author", Lang::En) => "The author is trusted on this site.".into(),
         ("policy.trusted_author", Lang::Ar) => "الكاتب موثوق على هذا الموقع.".into(),
@@ -625,6 +632,7 @@ mod tests {
                 copies: 7,
                 authors: 5,
                 threads: 3,
+                rejected_as_spam: true,
             }),
             ..Reason::default()
         };
@@ -637,6 +645,10 @@ mod tests {
         assert!(
             ar.contains("حملة") && ar.contains('7') && ar.contains('5') && ar.contains('3'),
             "{ar}"
+        );
+        assert!(
+            en.contains("moderator rejected") && ar.contains("مشرف"),
+            "{en} / {ar}"
         );
     }
 }

@@ -77,7 +77,7 @@ async fn copies_across_threads_and_authors_are_counted_and_held(app: TestApp) {
     let d = duplicate(&v).expect("signal.duplicate");
     assert_eq!(
         d["copies"],
-        json!({"copies": 2, "authors": 1, "threads": 1}),
+        json!({"copies": 2, "authors": 1, "threads": 1, "rejected_as_spam": false}),
         "{v}"
     );
     assert_eq!(d["weight"].as_f64().map(|w| (w * 10.0).round()), Some(6.0));
@@ -94,7 +94,7 @@ async fn copies_across_threads_and_authors_are_counted_and_held(app: TestApp) {
     let d = duplicate(&v).expect("signal.duplicate");
     assert_eq!(
         d["copies"],
-        json!({"copies": 3, "authors": 2, "threads": 2}),
+        json!({"copies": 3, "authors": 2, "threads": 2, "rejected_as_spam": false}),
         "{v}"
     );
 
@@ -177,6 +177,72 @@ async fn copies_across_threads_and_authors_are_counted_and_held(app: TestApp) {
     let (_, v) = app.submit(&post("c-8", "a9", "t9", AD)).await;
     assert_eq!(v["decision"], "approve", "{v}");
     assert!(duplicate(&v).is_none(), "{v}");
+
+    // A moderator rejects one held copy as spam: every later copy is rejected, even
+    // with no weight at all, and says why.
+    set_duplicates(
+        &app,
+        &admin,
+        json!({"window_hours": 24, "spam_weight": 0.0}),
+    )
+    .await;
+    let (_, held) = app.get("/v1/comments/ext:c-3").await;
+    let (s, v) = app
+        .call(
+            Method::POST,
+            &m,
+            &format!(
+                "/v1/comments/{}/decision",
+                held["comment_id"].as_str().unwrap()
+            ),
+            Some(&json!({"decision": "reject", "reason_code": "spam"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (_, v) = app
+        .submit(&post("c-9", "a10", "t10", &format!("{AD} ☎️ 0512345678")))
+        .await;
+    assert_eq!(
+        (&v["decision"], &v["decided_by"]),
+        (&json!("reject"), &json!("policy")),
+        "{v}"
+    );
+    let d = duplicate(&v).expect("follows the moderator");
+    assert_eq!(d["action"], "reject", "{v}");
+    assert_eq!(d["copies"]["rejected_as_spam"], true, "{v}");
+    // A moderator's rejection for another reason is not a spam verdict on the text.
+    let off_topic = "هذا التعليق لا علاقة له بموضوع المقال على الإطلاق يا جماعة";
+    app.submit(&post("d-1", "b1", "t1", off_topic)).await;
+    set_duplicates(&app, &admin, json!({"hold": true})).await;
+    app.submit(&post("d-2", "b2", "t2", off_topic)).await;
+    let (_, v) = app.submit(&post("d-3", "b3", "t3", off_topic)).await;
+    assert_eq!(v["decision"], "review", "held as a campaign: {v}");
+    let (s, v) = app
+        .call(
+            Method::POST,
+            &m,
+            &format!(
+                "/v1/comments/{}/decision",
+                v["comment_id"].as_str().unwrap()
+            ),
+            Some(&json!({"decision": "reject", "reason_code": "off_topic"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (_, v) = app.submit(&post("d-4", "b4", "t4", off_topic)).await;
+    assert_eq!(v["decision"], "review", "not rejected: {v}");
+    assert_eq!(
+        duplicate(&v).unwrap()["copies"]["rejected_as_spam"],
+        false,
+        "{v}"
+    );
+
+    // Copies older than the window count no more, nor does the rejection among them.
+    set_duplicates(&app, &admin, json!({"window_hours": 24})).await;
+    app.state.advance_clock(25 * 3_600_000);
+    let (_, v) = app.submit(&post("c-10", "a11", "t11", AD)).await;
+    assert_eq!(v["decision"], "approve", "{v}");
+    assert!(duplicate(&v).is_none(), "{v}");
 }
 
 async fn duplicate_settings_are_validated_through_the_api(app: TestApp) {
@@ -185,7 +251,8 @@ async fn duplicate_settings_are_validated_through_the_api(app: TestApp) {
     let (_, policy) = app.call(Method::GET, &admin, &path, None).await;
     assert_eq!(
         policy["duplicates"],
-        json!({"window_hours": 72, "min_copies": 2, "spam_weight": 0.3, "hold": false}),
+        json!({"window_hours": 72, "min_copies": 2, "spam_weight": 0.3, "hold": false,
+               "follow_moderators": true}),
         "the defaults are shown"
     );
     for (bad, field) in [
