@@ -45,8 +45,9 @@ pub struct Copies {
 /// (campaigns rotate them); in the
 /// rest only letters count, folded as the normalizer folds them (Arabic letter
 /// variants, Latin look-alikes, case), so digits, punctuation, emoji, marks,
-/// tatweel and invisible characters change nothing. Words of one letter are left out
-/// too: a digit run broken by a stray letter must not count as words.
+/// tatweel and invisible characters change nothing; a word is what stands between
+/// spaces. Words of one letter are left out too: a digit run broken by a stray
+/// letter must not count as words.
 pub fn fingerprint(body: &str, subject: Option<&str>) -> Option<i64> {
     let mut hash = Fnv::new();
     let mut words = 0;
@@ -60,12 +61,13 @@ pub fn fingerprint(body: &str, subject: Option<&str>) -> Option<i64> {
                 if is_invisible(c) || c == TATWEEL || is_combining_mark(c) {
                     continue;
                 }
+                // Only letters count, and nothing else breaks a word: `wh4ts.app`
+                // and `whtsapp` are one word, so digits or dots dropped into a
+                // word cannot split it into pieces too short to count.
                 if is_letter(c) {
                     for l in c.to_lowercase() {
                         word.push(fold_arabic(confusable_fold_non_arabic(l)));
                     }
-                } else {
-                    words += hash.word(&mut word);
                 }
             }
             words += hash.word(&mut word);
@@ -154,6 +156,64 @@ mod tests {
             fingerprint("ab cd ef gh ij kl", None),
             fingerprint("abc d ef gh ij kl", None)
         );
+    }
+
+    mod props {
+        use super::super::fingerprint;
+        use proptest::prelude::*;
+
+        /// Words of two or more Arabic or Latin letters.
+        fn words() -> impl Strategy<Value = Vec<String>> {
+            let word = prop_oneof!["[a-z]{2,8}", "[ابتثجحخدذرزسشصضطظعغفقكلمنهوي]{2,7}"];
+            prop::collection::vec(word, 6..14)
+        }
+
+        /// What a campaign varies between copies, inserted between and inside words.
+        fn noise() -> impl Strategy<Value = String> {
+            prop_oneof![
+                "[0-9]{1,10}",
+                "[٠-٩]{1,10}",
+                Just("\u{200B}".to_string()),
+                Just("\u{0640}".to_string()),
+                Just("\u{064E}".to_string()),
+                Just("🚚".to_string()),
+                Just("!!".to_string()),
+            ]
+        }
+
+        proptest! {
+            /// Digits, invisibles, tatweel, harakat, emoji and punctuation anywhere,
+            /// and extra links, handles and hashtags between words, leave the
+            /// fingerprint as it was.
+            #[test]
+            fn variable_parts_never_change_it(
+                ws in words(),
+                inside in prop::collection::vec((any::<prop::sample::Index>(), noise()), 0..6),
+                between in prop::collection::vec((any::<prop::sample::Index>(), prop_oneof![
+                    "[0-9]{3,12}",
+                    "https://[a-z]{3,8}\\.com/[a-z0-9]{0,6}",
+                    "@[a-z_]{2,10}",
+                    "#[a-z_]{2,10}",
+                ]), 0..4),
+            ) {
+                let plain = ws.join(" ");
+                let mut noisy: Vec<String> = ws.clone();
+                for (at, n) in &inside {
+                    // Inside a word, after its first letter: never splits the word
+                    // into two counted words, since noise is not a letter.
+                    let w = at.get_mut(&mut noisy);
+                    let first = w.chars().next().map_or(0, char::len_utf8);
+                    w.insert_str(first, n);
+                }
+                for (at, token) in &between {
+                    let i = at.index(noisy.len() + 1);
+                    noisy.insert(i, token.clone());
+                }
+                let noisy = noisy.join(" ");
+                prop_assert!(fingerprint(&plain, None).is_some());
+                prop_assert_eq!(fingerprint(&noisy, None), fingerprint(&plain, None), "{}", noisy);
+            }
+        }
     }
 
     #[test]
