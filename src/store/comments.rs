@@ -153,15 +153,19 @@ async fn insert_batch_pg(pg: &mut sqlx::PgConnection, batch: &[&Pending]) -> Res
     Ok(stored)
 }
 
+/// A count read from the database as the `u32` the core uses.
+fn count(n: i64) -> u32 {
+    u32::try_from(n.max(0)).unwrap_or(u32::MAX)
+}
+
 /// An author's history from `(approved, rejected, recent rejections)`, if the
 /// author has a row.
 fn history_of(row: Option<(i64, i64, i64)>) -> AuthorHistory {
-    let clamp = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
     row.map_or_else(AuthorHistory::default, |(approved, rejected, recent)| {
         AuthorHistory {
-            approved: clamp(approved),
-            rejected: clamp(rejected),
-            recent_rejected: clamp(recent),
+            approved: count(approved),
+            rejected: count(rejected),
+            recent_rejected: count(recent),
             seen: true,
         }
     })
@@ -191,11 +195,10 @@ fn copies_sql(site: &str, author: &str, fingerprint: &str, since: &str, thread: 
 pub(crate) const COPIES_CAP: u32 = 20;
 
 fn copies_of(copies: i64, authors: i64, threads: i64, rejected: bool) -> Copies {
-    let clamp = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
     Copies {
-        copies: clamp(copies),
-        authors: clamp(authors),
-        threads: clamp(threads),
+        copies: count(copies),
+        authors: count(authors),
+        threads: count(threads),
         rejected_as_spam: rejected,
     }
 }

@@ -40,6 +40,20 @@ async fn set_duplicates(app: &TestApp, admin: &str, duplicates: Value) {
     assert_eq!(status, 200, "{p}");
 }
 
+/// A moderator rejects the comment of `verdict` with `reason`.
+async fn reject(app: &TestApp, moderator: &str, verdict: &Value, reason: &str) {
+    let id = verdict["comment_id"].as_str().unwrap();
+    let (s, v) = app
+        .call(
+            Method::POST,
+            moderator,
+            &format!("/v1/comments/{id}/decision"),
+            Some(&json!({"decision": "reject", "reason_code": reason})),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+}
+
 async fn copies_across_threads_and_authors_are_counted_and_held(app: TestApp) {
     let admin = app.user_token("admin", &[]).await;
     // Rules only, and no rule knows the text: its spam score is the copies' weight.
@@ -187,18 +201,7 @@ async fn copies_across_threads_and_authors_are_counted_and_held(app: TestApp) {
     )
     .await;
     let (_, held) = app.get("/v1/comments/ext:c-3").await;
-    let (s, v) = app
-        .call(
-            Method::POST,
-            &m,
-            &format!(
-                "/v1/comments/{}/decision",
-                held["comment_id"].as_str().unwrap()
-            ),
-            Some(&json!({"decision": "reject", "reason_code": "spam"})),
-        )
-        .await;
-    assert_eq!(s, 200, "{v}");
+    reject(&app, &m, &held, "spam").await;
     let (_, v) = app
         .submit(&post("c-9", "a10", "t10", &format!("{AD} ☎️ 0512345678")))
         .await;
@@ -217,18 +220,7 @@ async fn copies_across_threads_and_authors_are_counted_and_held(app: TestApp) {
     app.submit(&post("d-2", "b2", "t2", off_topic)).await;
     let (_, v) = app.submit(&post("d-3", "b3", "t3", off_topic)).await;
     assert_eq!(v["decision"], "review", "held as a campaign: {v}");
-    let (s, v) = app
-        .call(
-            Method::POST,
-            &m,
-            &format!(
-                "/v1/comments/{}/decision",
-                v["comment_id"].as_str().unwrap()
-            ),
-            Some(&json!({"decision": "reject", "reason_code": "off_topic"})),
-        )
-        .await;
-    assert_eq!(s, 200, "{v}");
+    reject(&app, &m, &v, "off_topic").await;
     let (_, v) = app.submit(&post("d-4", "b4", "t4", off_topic)).await;
     assert_eq!(v["decision"], "review", "not rejected: {v}");
     assert_eq!(
