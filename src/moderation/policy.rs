@@ -366,8 +366,9 @@ impl Policy {
             Action::Score
         };
         let mut detail = format!(
-            "posted {} times before in the last {} h, by {} authors in {} threads",
-            copies.copies, self.duplicates.window_hours, copies.authors, copies.threads
+            "in the last {} h: posted {}",
+            self.duplicates.window_hours,
+            copies.summary()
         );
         if follow {
             detail.push_str("; a moderator rejected a copy as spam");

@@ -38,6 +38,21 @@ pub struct Copies {
     pub rejected_as_spam: bool,
 }
 
+impl Copies {
+    /// The counts in English, as verdicts and the moderator page give them:
+    /// "2 times before, by 1 author in 1 thread".
+    pub fn summary(&self) -> String {
+        let counted =
+            |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        format!(
+            "{} before, by {} in {}",
+            counted(self.copies, "time", "times"),
+            counted(self.authors, "author", "authors"),
+            counted(self.threads, "thread", "threads")
+        )
+    }
+}
+
 /// The fingerprint of a comment's body and subject, or `None` for a text too short
 /// to tell a campaign from readers who happen to write the same words.
 ///

@@ -560,12 +560,10 @@ pub(crate) fn describe(r: &Reason, lang: Lang) -> String {
         ("signal.duplicate", lang) => {
             let c = r.copies.unwrap_or_default();
             let mut s = match lang {
-                Lang::En => format!(
-                    "A campaign copy: the same text was posted {} times before, by {} authors in {} threads.",
-                    c.copies, c.authors, c.threads
-                ),
+                Lang::En => format!("A campaign copy: the same text was posted {}.", c.summary()),
+                // Counts after a colon, so no number has to agree with its noun.
                 Lang::Ar => format!(
-                    "نسخة من حملة: نُشر النص نفسه {} مرات من قبل، من {} كتّاب في {} مواضيع.",
+                    "نسخة من حملة: نُشر النص نفسه من قبل (النسخ: {}، الكتّاب: {}، المواضيع: {}).",
                     c.copies, c.authors, c.threads
                 ),
             };
@@ -649,6 +647,21 @@ mod tests {
         assert!(
             en.contains("moderator rejected") && ar.contains("مشرف"),
             "{en} / {ar}"
+        );
+        let one = Reason {
+            code: "signal.duplicate".into(),
+            copies: Some(crate::moderation::signals::Copies {
+                copies: 1,
+                authors: 1,
+                threads: 1,
+                rejected_as_spam: false,
+            }),
+            ..Reason::default()
+        };
+        let en = describe(&one, Lang::En);
+        assert!(
+            en.contains("1 time before, by 1 author in 1 thread.") && !en.contains("moderator"),
+            "{en}"
         );
     }
 }
