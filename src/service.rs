@@ -128,11 +128,12 @@ pub enum Submitted {
 }
 
 /// Run the core for a site, with the author's history and the earlier copies of
-/// the text.
+/// the text, whose `fingerprint` the caller computed (it stores it too).
 async fn moderate(
     state: &AppState,
     site: &SiteRow,
     sub: &Submission,
+    fingerprint: Option<i64>,
     now: i64,
 ) -> Result<(Verdict, String, String), ApiError> {
     let policy = site.policy()?;
@@ -141,7 +142,7 @@ async fn moderate(
         .store()
         .copies(
             &site.id,
-            policy.counts_copies().then(|| sub.fingerprint()).flatten(),
+            fingerprint.filter(|_| policy.counts_copies()),
             policy.duplicates_since(now),
             &sub.author_id,
             &sub.thread_id,
@@ -366,7 +367,8 @@ pub async fn edit(
         return VerdictResponse::from_row(existing);
     }
     let now = state.now();
-    let (verdict, model, rules) = moderate(state, site, sub, now).await?;
+    let fingerprint = sub.fingerprint();
+    let (verdict, model, rules) = moderate(state, site, sub, fingerprint, now).await?;
     let comment = new_comment(
         state,
         site,
@@ -374,7 +376,7 @@ pub async fn edit(
         &existing.id,
         &existing.external_id,
         hash,
-        sub.fingerprint(),
+        fingerprint,
     );
     let stored = stored_verdict(&verdict, &model, &rules)?;
     let response = VerdictResponse::from_verdict(

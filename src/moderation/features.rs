@@ -134,7 +134,7 @@ impl FeatureConfig {
     }
 }
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
 /// `FNV_PRIME` cubed (wrapping), for [`fnv_char`]'s short cut.
@@ -159,7 +159,7 @@ fn fnv_char(h: u64, c: char) -> u64 {
 }
 
 #[inline]
-fn fnv_bytes(mut h: u64, bytes: &[u8]) -> u64 {
+pub(crate) fn fnv_bytes(mut h: u64, bytes: &[u8]) -> u64 {
     for &b in bytes {
         h ^= u64::from(b);
         h = h.wrapping_mul(FNV_PRIME);

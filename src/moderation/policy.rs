@@ -253,7 +253,7 @@ impl Policy {
         let campaign = self.is_campaign(copies);
         let follow = self.follows_moderators(copies);
         if campaign || follow {
-            reasons.push(self.duplicate_reason(copies, follow));
+            reasons.push(self.duplicate_reason(copies, campaign, follow));
         }
         let mut scores = model_scores;
         let spam_rules = rule_score(matches, Label::Spam) + self.duplicate_weight(copies);
@@ -357,7 +357,7 @@ impl Policy {
 
     /// The `signal.duplicate` reason of a campaign copy, or of a copy of a text a
     /// moderator rejected (`follow`).
-    fn duplicate_reason(&self, copies: &Copies, follow: bool) -> Reason {
+    fn duplicate_reason(&self, copies: &Copies, campaign: bool, follow: bool) -> Reason {
         let action = if follow {
             Action::Reject
         } else if self.duplicates.hold {
@@ -377,9 +377,7 @@ impl Policy {
             code: "signal.duplicate".into(),
             label: Some(Label::Spam),
             action: Some(action),
-            weight: self
-                .is_campaign(copies)
-                .then_some(self.duplicates.spam_weight),
+            weight: campaign.then_some(self.duplicates.spam_weight),
             copies: Some(*copies),
             detail: Some(detail),
             ..Reason::default()

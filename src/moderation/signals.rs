@@ -12,7 +12,7 @@
 //! Short texts get no fingerprint: "شكرا", "great article" and a condolence formula
 //! are posted by many honest readers, and counting them would only make noise.
 
-use super::features::is_link;
+use super::features::{FNV_OFFSET, fnv_bytes, is_link};
 use super::normalize::chars::{TATWEEL, fold_arabic, is_invisible, is_letter};
 use super::normalize::latin::confusable_fold_non_arabic;
 use serde::{Deserialize, Serialize};
@@ -96,17 +96,14 @@ struct Fnv(u64);
 
 impl Fnv {
     fn new() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
+        Fnv(FNV_OFFSET)
     }
 
     /// Hash a finished word and clear it; 1 if it counted as a word.
     fn word(&mut self, word: &mut String) -> usize {
         let counted = word.chars().nth(1).is_some();
         if counted {
-            for b in word.bytes().chain(std::iter::once(0xff)) {
-                self.0 ^= u64::from(b);
-                self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-            }
+            self.0 = fnv_bytes(fnv_bytes(self.0, word.as_bytes()), &[0xff]);
         }
         word.clear();
         usize::from(counted)

@@ -624,16 +624,17 @@ mod tests {
 
     #[test]
     fn duplicate_reason_gives_its_counts_in_both_languages() {
-        let r = Reason {
+        let duplicate = |copies, authors, threads, rejected_as_spam| Reason {
             code: "signal.duplicate".into(),
             copies: Some(crate::moderation::signals::Copies {
-                copies: 7,
-                authors: 5,
-                threads: 3,
-                rejected_as_spam: true,
+                copies,
+                authors,
+                threads,
+                rejected_as_spam,
             }),
             ..Reason::default()
         };
+        let r = duplicate(7, 5, 3, true);
         let en = describe(&r, Lang::En);
         let ar = describe(&r, Lang::Ar);
         assert!(
@@ -648,16 +649,7 @@ mod tests {
             en.contains("moderator rejected") && ar.contains("مشرف"),
             "{en} / {ar}"
         );
-        let one = Reason {
-            code: "signal.duplicate".into(),
-            copies: Some(crate::moderation::signals::Copies {
-                copies: 1,
-                authors: 1,
-                threads: 1,
-                rejected_as_spam: false,
-            }),
-            ..Reason::default()
-        };
+        let one = duplicate(1, 1, 1, false);
         let en = describe(&one, Lang::En);
         assert!(
             en.contains("1 time before, by 1 author in 1 thread.") && !en.contains("moderator"),
