@@ -326,13 +326,41 @@ fn decision_event(
         detail: reason_code.map(str::to_string),
         ..Reason::default()
     });
+    verdict_event(row, to_status, "moderator", &reasons, now)
+}
+
+/// The new reasons (JSON) and the event of a pending campaign copy rejected with a
+/// moderator's spam rejection of `source`: its own reasons plus `moderator.campaign`.
+fn campaign_copy(row: &CommentRow, source: &str, now: i64) -> (String, OutboxEvent) {
+    let mut reasons: Vec<Reason> = serde_json::from_str(&row.reasons).unwrap_or_default();
+    reasons.push(Reason {
+        code: "moderator.campaign".into(),
+        label: Some(crate::moderation::Label::Spam),
+        action: Some(crate::moderation::Action::Reject),
+        detail: Some(source.to_string()),
+        ..Reason::default()
+    });
+    let e = verdict_event(row, "rejected", "policy", &reasons, now);
+    (
+        serde_json::to_string(&reasons).unwrap_or_else(|_| row.reasons.clone()),
+        e,
+    )
+}
+
+fn verdict_event(
+    row: &CommentRow,
+    to_status: &str,
+    decided_by: &str,
+    reasons: &[Reason],
+    now: i64,
+) -> OutboxEvent {
     let comment = EventComment {
         comment_id: &row.id,
         external_id: &row.external_id,
         thread_id: &row.thread_id,
         status: to_status,
-        decided_by: "moderator",
-        reasons: serde_json::to_value(&reasons).unwrap_or_default(),
+        decided_by,
+        reasons: serde_json::to_value(reasons).unwrap_or_default(),
         scores: serde_json::from_str(&row.scores).unwrap_or_default(),
     };
     // A comment that had a final verdict before (reported or appealed) was updated.
@@ -375,7 +403,7 @@ pub(crate) async fn apply_decision(
     user: &UserAuth,
     id: &str,
     req: &DecisionRequest,
-) -> ApiResult<VerdictResponse> {
+) -> ApiResult<DecisionResponse> {
     let to_status = match req.decision.as_str() {
         "approve" => "approved",
         "reject" => "rejected",
@@ -411,28 +439,49 @@ pub(crate) async fn apply_decision(
         note: req.note.as_deref(),
         now,
     };
-    let row = state
+    let decided = state
         .store()
-        .decide(&input, |row| {
-            decision_event(row, to_status, input.reason_code, now)
-        })
+        .decide(
+            &input,
+            |row| decision_event(row, to_status, input.reason_code, now),
+            |copy| campaign_copy(copy, id, now),
+        )
         .await?;
     metrics::counter!("raqib_decisions_total", "decision" => req.decision.clone(), "decided_by" => "moderator").increment(1);
-    VerdictResponse::from_row(&row)
+    if !decided.copies_rejected.is_empty() {
+        metrics::counter!("raqib_decisions_total", "decision" => "reject", "decided_by" => "policy")
+            .increment(decided.copies_rejected.len() as u64);
+    }
+    Ok(DecisionResponse {
+        verdict: VerdictResponse::from_row(&decided.row)?,
+        copies_rejected: decided.copies_rejected,
+    })
+}
+
+/// A moderator's decision as answered: the comment's verdict, and the pending copies
+/// of its text rejected with it.
+#[derive(Serialize, Debug, utoipa::ToSchema)]
+pub struct DecisionResponse {
+    #[serde(flatten)]
+    pub verdict: VerdictResponse,
+    /// Pending campaign copies rejected with a rejection as `spam` (the site's
+    /// `duplicates.follow_moderators`); absent when there were none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub copies_rejected: Vec<String>,
 }
 
 /// A moderator's decision: `409` if another moderator holds the lease or the comment
 /// is no longer pending.
 #[utoipa::path(post, path = "/v1/comments/{id}/decision", tag = "moderation", request_body = DecisionRequest,
     params(("id" = String, Path)),
-    responses((status = 200, body = VerdictResponse), (status = 404, body = Problem), (status = 409, body = Problem)),
+    responses((status = 200, body = DecisionResponse), (status = 404, body = Problem), (status = 409, body = Problem)),
     security(("user_token" = [])))]
 pub async fn decide(
     State(state): State<AppState>,
     UserToken(user): UserToken,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<DecisionRequest>,
-) -> ApiResult<Json<VerdictResponse>> {
+) -> ApiResult<Json<DecisionResponse>> {
     Ok(Json(apply_decision(&state, &user, &id, &req).await?))
 }
 
@@ -458,6 +507,9 @@ pub struct BulkOutcome {
     pub status: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<Problem>,
+    /// Pending campaign copies rejected with this decision.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub copies_rejected: Vec<String>,
 }
 
 #[derive(Serialize, Debug, utoipa::ToSchema)]
@@ -477,20 +529,38 @@ pub async fn bulk_decide(
         return Err(ApiError::validation("decisions", "at most 200 items"));
     }
     let mut results = Vec::with_capacity(req.decisions.len());
+    // Copies rejected with an earlier item: listed together, they are done, not
+    // refused as no longer pending.
+    let mut swept = std::collections::HashSet::new();
     for item in &req.decisions {
-        let outcome = match apply_decision(&state, &user, &item.comment_id, &item.decision).await {
-            Ok(v) => BulkOutcome {
+        if item.decision.decision == "reject" && swept.contains(&item.comment_id) {
+            results.push(BulkOutcome {
                 comment_id: item.comment_id.clone(),
                 ok: true,
-                status: Some(v.status.as_str().into()),
+                status: Some("rejected".into()),
                 problem: None,
-            },
+                copies_rejected: Vec::new(),
+            });
+            continue;
+        }
+        let outcome = match apply_decision(&state, &user, &item.comment_id, &item.decision).await {
+            Ok(d) => {
+                swept.extend(d.copies_rejected.iter().cloned());
+                BulkOutcome {
+                    comment_id: item.comment_id.clone(),
+                    ok: true,
+                    status: Some(d.verdict.status.as_str().into()),
+                    problem: None,
+                    copies_rejected: d.copies_rejected,
+                }
+            }
             Err(e @ (ApiError::Unavailable(_) | ApiError::Internal(_))) => return Err(e),
             Err(e) => BulkOutcome {
                 comment_id: item.comment_id.clone(),
                 ok: false,
                 status: None,
                 problem: Some(e.problem()),
+                copies_rejected: Vec::new(),
             },
         };
         results.push(outcome);

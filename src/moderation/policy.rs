@@ -182,6 +182,16 @@ impl Policy {
         self.counts_copies() && self.duplicates.follow_moderators && copies.rejected_as_spam
     }
 
+    /// When a moderator's decision rejects the pending copies of its text as well:
+    /// a rejection with the reason `spam` under `follow_moderators`, which from then
+    /// on rejects every later copy too. Returns the start of the window whose copies
+    /// go with it. A rejection for another reason (off topic, a personal attack) is
+    /// not a verdict on the text.
+    pub fn copies_rejected_since(&self, reason_code: Option<&str>, now_ms: i64) -> Option<i64> {
+        (self.counts_copies() && self.duplicates.follow_moderators && reason_code == Some("spam"))
+            .then(|| self.duplicates_since(now_ms))
+    }
+
     /// What being a campaign copy adds to the spam score: 0 unless it is one.
     pub fn duplicate_weight(&self, copies: &Copies) -> f32 {
         if self.is_campaign(copies) {
@@ -723,6 +733,24 @@ mod tests {
             off.decide("ar", &[], spam(0.02), &none, &rejected).decision,
             Decision::Approve
         );
+    }
+
+    #[test]
+    fn only_a_spam_rejection_takes_pending_copies_with_it() {
+        let now = 1_000_000_000_000;
+        let p = Policy::default();
+        assert_eq!(
+            p.copies_rejected_since(Some("spam"), now),
+            Some(now - 72 * 3_600_000)
+        );
+        assert_eq!(p.copies_rejected_since(Some("off_topic"), now), None);
+        assert_eq!(p.copies_rejected_since(None, now), None);
+        let mut own = Policy::default();
+        own.duplicates.follow_moderators = false;
+        assert_eq!(own.copies_rejected_since(Some("spam"), now), None);
+        let mut off = Policy::default();
+        off.duplicates.min_copies = 0;
+        assert_eq!(off.copies_rejected_since(Some("spam"), now), None);
     }
 
     #[test]

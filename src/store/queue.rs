@@ -125,6 +125,103 @@ pub struct DecisionInput<'a> {
     pub now: i64,
 }
 
+/// The most pending campaign copies one moderator decision rejects with it; a
+/// larger campaign is cleared by the next decision on one of its copies.
+pub(crate) const CAMPAIGN_SWEEP_CAP: usize = 500;
+
+/// A decision as stored: the decided comment, and the pending copies of its text
+/// that were rejected with it.
+#[derive(Debug)]
+pub struct Decided {
+    pub row: CommentRow,
+    pub copies_rejected: Vec<String>,
+}
+
+/// What [`record_decision!`] writes for one comment.
+struct Recorded<'a> {
+    to_status: &'a str,
+    decided_by: &'a str,
+    user: &'a str,
+    reason_code: Option<&'a str>,
+    actor: &'a str,
+    note: Option<&'a str>,
+    /// New reasons (JSON) to store, or `None` to keep the comment's own.
+    reasons: Option<&'a str>,
+    now: i64,
+}
+
+fn decision_word(to_status: &str) -> &'static str {
+    if to_status == "approved" {
+        "approve"
+    } else {
+        "reject"
+    }
+}
+
+/// Record a decision on one pending comment inside `tx`: its status, the author's
+/// counters, the outcome of its open reports and the audit entry. A macro because the
+/// two backends' transactions are different types.
+macro_rules! record_decision {
+    ($tx:expr, $row:expr, $r:expr) => {{
+        let row: &CommentRow = $row;
+        let r: Recorded<'_> = $r;
+        sqlx::query(
+            "UPDATE comments SET status = $1, decision = $2, decided_by = $3, decided_by_user = $4, \
+             decided_at = $5, decision_reason = $6, claimed_by = NULL, claim_expires_at = NULL, updated_at = $5, \
+             appeal_excluded_user = NULL, reasons = COALESCE($7, reasons) WHERE id = $8",
+        )
+        .bind(r.to_status)
+        .bind(decision_word(r.to_status))
+        .bind(r.decided_by)
+        .bind(r.user)
+        .bind(r.now)
+        .bind(r.reason_code)
+        .bind(r.reasons)
+        .bind(&row.id)
+        .execute(&mut *$tx)
+        .await?;
+        let to = crate::moderation::Status::parse(r.to_status)
+            .unwrap_or(crate::moderation::Status::Pending);
+        let (approved, rejected) = count_deltas(None, to);
+        sqlx::query(
+            "UPDATE authors SET approved = approved + $1, rejected = rejected + $2, \
+             last_rejected_at = CASE WHEN $2 > 0 THEN $3 ELSE last_rejected_at END WHERE site_id = $4 AND author_id = $5",
+        )
+        .bind(approved)
+        .bind(rejected)
+        .bind(r.now)
+        .bind(&row.site_id)
+        .bind(&row.author_id)
+        .execute(&mut *$tx)
+        .await?;
+        let outcome = if r.to_status == "rejected" {
+            "upheld"
+        } else {
+            "dismissed"
+        };
+        sqlx::query("UPDATE reports SET outcome = $1 WHERE comment_id = $2 AND outcome IS NULL")
+            .bind(outcome)
+            .bind(&row.id)
+            .execute(&mut *$tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO audit_log (site_id, comment_id, actor, action, from_status, to_status, reason_code, note, \
+             model_version, rules_version, created_at) VALUES ($1, $2, $3, 'decision', 'pending', $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&row.site_id)
+        .bind(&row.id)
+        .bind(r.actor)
+        .bind(r.to_status)
+        .bind(r.reason_code)
+        .bind(r.note)
+        .bind(&row.model_version)
+        .bind(&row.rules_version)
+        .bind(r.now)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
 /// Why a decision was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum DecisionError {
@@ -334,17 +431,33 @@ impl Store {
 
     /// Apply a moderator's decision. `event` builds the outbox event from the row as it
     /// was and the new status.
+    ///
+    /// A rejection as `spam` also rejects, in the same transaction, the pending copies
+    /// of the comment's text that the site's policy follows
+    /// ([`Policy::copies_rejected_since`](crate::moderation::Policy::copies_rejected_since)):
+    /// one decision clears a campaign from the queue. `copy` gives each copy's new
+    /// reasons (JSON) and its event. Copies leased to another moderator and appeals
+    /// are left alone; at most [`CAMPAIGN_SWEEP_CAP`] go in one decision.
     pub async fn decide(
         &self,
         d: &DecisionInput<'_>,
         event: impl Fn(&CommentRow) -> OutboxEvent,
-    ) -> std::result::Result<CommentRow, DecisionError> {
+        copy: impl Fn(&CommentRow) -> (String, OutboxEvent),
+    ) -> std::result::Result<Decided, DecisionError> {
         let select = format!(
             "SELECT {COMMENT_COLUMNS} FROM comments WHERE id = $1 AND deleted_at IS NULL{}",
             self.for_update()
         );
+        let copies_select = format!(
+            "SELECT {COMMENT_COLUMNS} FROM comments WHERE site_id = $1 \
+             AND fingerprint = (SELECT fingerprint FROM comments WHERE id = $2) \
+             AND created_at >= $3 AND status = 'pending' AND is_appeal = 0 AND deleted_at IS NULL \
+             AND id <> $2 AND (claimed_by IS NULL OR claimed_by = $4 OR claim_expires_at < $5) \
+             ORDER BY created_at, id LIMIT {CAMPAIGN_SWEEP_CAP}{}",
+            self.for_update()
+        );
         let actor = format!("moderator:{}", d.user_id);
-        let row = dispatch!(self, write, |pool| {
+        let decided = dispatch!(self, write, |pool| {
             let mut tx = pool.begin().await?;
             let row: Option<CommentRow> = sqlx::query_as(sqlx::AssertSqlSafe(select))
                 .bind(d.comment_id)
@@ -365,77 +478,84 @@ impl Store {
             if row.appeal_excluded_user.as_deref() == Some(d.user_id) {
                 return Err(DecisionError::SameModerator);
             }
-            let decision = if d.to_status == "approved" {
-                "approve"
-            } else {
-                "reject"
-            };
-            sqlx::query(
-                "UPDATE comments SET status = $1, decision = $2, decided_by = 'moderator', decided_by_user = $3, \
-                 decided_at = $4, decision_reason = $5, claimed_by = NULL, claim_expires_at = NULL, updated_at = $4, \
-                 appeal_excluded_user = NULL WHERE id = $6",
-            )
-            .bind(d.to_status)
-            .bind(decision)
-            .bind(d.user_id)
-            .bind(d.now)
-            .bind(d.reason_code)
-            .bind(&row.id)
-            .execute(&mut *tx)
-            .await?;
-            let to = crate::moderation::Status::parse(d.to_status)
-                .unwrap_or(crate::moderation::Status::Pending);
-            let (approved, rejected) = count_deltas(None, to);
-            sqlx::query(
-                "UPDATE authors SET approved = approved + $1, rejected = rejected + $2, \
-                 last_rejected_at = CASE WHEN $2 > 0 THEN $3 ELSE last_rejected_at END WHERE site_id = $4 AND author_id = $5",
-            )
-            .bind(approved)
-            .bind(rejected)
-            .bind(d.now)
-            .bind(&row.site_id)
-            .bind(&row.author_id)
-            .execute(&mut *tx)
-            .await?;
-            let outcome = if d.to_status == "rejected" {
-                "upheld"
-            } else {
-                "dismissed"
-            };
-            sqlx::query(
-                "UPDATE reports SET outcome = $1 WHERE comment_id = $2 AND outcome IS NULL",
-            )
-            .bind(outcome)
-            .bind(&row.id)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO audit_log (site_id, comment_id, actor, action, from_status, to_status, reason_code, note, \
-                 model_version, rules_version, created_at) VALUES ($1, $2, $3, 'decision', 'pending', $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(&row.site_id)
-            .bind(&row.id)
-            .bind(&actor)
-            .bind(d.to_status)
-            .bind(d.reason_code)
-            .bind(d.note)
-            .bind(&row.model_version)
-            .bind(&row.rules_version)
-            .bind(d.now)
-            .execute(&mut *tx)
-            .await?;
+            record_decision!(
+                tx,
+                &row,
+                Recorded {
+                    to_status: d.to_status,
+                    decided_by: "moderator",
+                    user: d.user_id,
+                    reason_code: d.reason_code,
+                    actor: &actor,
+                    note: d.note,
+                    reasons: None,
+                    now: d.now,
+                }
+            );
             let e = event(&row);
             super::comments::insert_outbox!(tx, e);
+
+            let since = if d.to_status == "rejected" {
+                let (policy,): (String,) = sqlx::query_as("SELECT policy FROM sites WHERE id = $1")
+                    .bind(&row.site_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                match serde_json::from_str::<crate::moderation::Policy>(&policy) {
+                    Ok(p) => p.copies_rejected_since(d.reason_code, d.now),
+                    Err(e) => {
+                        // The submit path reports a corrupt policy; the moderator's own
+                        // decision still stands.
+                        tracing::warn!(site = %row.site_id, error = %e, "corrupt policy: campaign copies not swept");
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            let mut copies_rejected = Vec::new();
+            if let Some(since) = since {
+                let copies: Vec<CommentRow> = sqlx::query_as(sqlx::AssertSqlSafe(copies_select))
+                    .bind(&row.site_id)
+                    .bind(&row.id)
+                    .bind(since)
+                    .bind(d.user_id)
+                    .bind(d.now)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let note = format!("campaign copy of {}", row.id);
+                for c in copies {
+                    let (reasons, e) = copy(&c);
+                    record_decision!(
+                        tx,
+                        &c,
+                        Recorded {
+                            to_status: "rejected",
+                            decided_by: "policy",
+                            user: d.user_id,
+                            reason_code: d.reason_code,
+                            actor: &actor,
+                            note: Some(note.as_str()),
+                            reasons: Some(reasons.as_str()),
+                            now: d.now,
+                        }
+                    );
+                    super::comments::insert_outbox!(tx, e);
+                    copies_rejected.push(c.id);
+                }
+            }
             tx.commit().await?;
             row.status = d.to_status.to_string();
-            row.decision = decision.to_string();
+            row.decision = decision_word(d.to_status).to_string();
             row.decided_by = "moderator".into();
             row.decided_by_user = Some(d.user_id.to_string());
             row.decided_at = Some(d.now);
             row.decision_reason = d.reason_code.map(str::to_string);
-            row
+            Decided {
+                row,
+                copies_rejected,
+            }
         });
-        Ok(row)
+        Ok(decided)
     }
 
     /// The weight of a reporter: (upheld + 1) / (decided + 2) over earlier reports.

@@ -258,9 +258,19 @@ pub(crate) async fn bulk(
         note: None,
     };
     let mut results = Vec::with_capacity(ids.len());
+    // Copies rejected with an earlier item: selected together, they are done, not
+    // refused as no longer pending.
+    let mut swept = std::collections::HashSet::new();
     for id in ids {
+        if swept.contains(id.as_str()) {
+            results.push(serde_json::json!({"comment_id": id, "ok": true}));
+            continue;
+        }
         match apply_decision(&state, &session.user, id, &req).await {
-            Ok(_) => results.push(serde_json::json!({"comment_id": id, "ok": true})),
+            Ok(d) => {
+                swept.extend(d.copies_rejected);
+                results.push(serde_json::json!({"comment_id": id, "ok": true}));
+            }
             Err(e @ (ApiError::Unavailable(_) | ApiError::Internal(_))) => {
                 return session::internal(session.lang, "bulk decision", &format!("{e:?}"));
             }
@@ -272,6 +282,8 @@ pub(crate) async fn bulk(
     let all_ok = results.iter().all(|r| r["ok"] == true);
     if json {
         Json(serde_json::json!({ "results": results })).into_response()
+    } else if all_ok && !swept.is_empty() {
+        back_to_queue(&back, "campaign")
     } else if all_ok {
         back_to_queue(&back, "done")
     } else {

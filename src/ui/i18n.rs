@@ -101,6 +101,7 @@ pub(crate) struct Texts {
     pub(crate) open: &'static str,
     pub(crate) notice_partial: &'static str,
     pub(crate) notice_none: &'static str,
+    pub(crate) notice_campaign: &'static str,
     pub(crate) comment_title: &'static str,
     pub(crate) status: &'static str,
     pub(crate) thread: &'static str,
@@ -256,6 +257,7 @@ static EN: Texts = Texts {
     open: "Open",
     notice_partial: "Some selected comments could not be decided: someone else decided or holds them.",
     notice_none: "Select at least one comment.",
+    notice_campaign: "Done. The pending copies of the same text were rejected with it as spam.",
     comment_title: "Comment",
     status: "Status",
     thread: "The thread",
@@ -420,6 +422,7 @@ static AR: Texts = Texts {
     open: "افتح",
     notice_partial: "تعذّر القرار في بعض التعليقات المحددة: قرّر فيها مشرف آخر أو يحتجزها.",
     notice_none: "حدّد تعليقًا واحدًا على الأقل.",
+    notice_campaign: "تم. ورُفضت معه النسخ المعلّقة من النص نفسه بوصفها رسائل مزعجة.",
     comment_title: "التعليق",
     status: "الحالة",
     thread: "النقاش",
@@ -577,6 +580,14 @@ pub(crate) fn describe(r: &Reason, lang: Lang) -> String {
         }
         ("policy.trusted_author", Lang::En) => "The author is trusted on this site.".into(),
         ("policy.trusted_author", Lang::Ar) => "الكاتب موثوق على هذا الموقع.".into(),
+        ("moderator.campaign", Lang::En) => format!(
+            "A copy of a text a moderator rejected as spam (comment {}).",
+            r.detail.as_deref().unwrap_or("?")
+        ),
+        ("moderator.campaign", Lang::Ar) => format!(
+            "نسخة من نص رفضه مشرف بوصفه رسالة مزعجة (التعليق {}).",
+            r.detail.as_deref().unwrap_or("؟")
+        ),
         ("moderator.decision", Lang::En) => "A moderator decided it before.".into(),
         ("moderator.decision", Lang::Ar) => "قرّر فيه مشرف من قبل.".into(),
         _ if code.starts_with("author.") => {

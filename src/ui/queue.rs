@@ -178,6 +178,7 @@ async fn load(
             "done" => Some(t.notice_done),
             "partial" => Some(t.notice_partial),
             "none" => Some(t.notice_none),
+            "campaign" => Some(t.notice_campaign),
             _ => None,
         },
         cards,
@@ -358,7 +359,7 @@ pub(crate) async fn decide(
             .store()
             .release(&session.user.user.id, std::slice::from_ref(&id))
             .await
-            .map(|_| ())
+            .map(|_| 0)
             .map_err(ApiError::from)
     } else {
         let req = DecisionRequest {
@@ -368,12 +369,15 @@ pub(crate) async fn decide(
         };
         apply_decision(&state, &session.user, &id, &req)
             .await
-            .map(|_| ())
+            .map(|d| d.copies_rejected.len())
     };
     match (result, json) {
-        (Ok(()), true) => Json(serde_json::json!({"ok": true})).into_response(),
+        (Ok(copies), true) => {
+            Json(serde_json::json!({"ok": true, "copies_rejected": copies})).into_response()
+        }
         (Err(e), true) => e.into_response(),
-        (Ok(()), false) => back_to_queue(&form.back, "done"),
+        (Ok(0), false) => back_to_queue(&form.back, "done"),
+        (Ok(_), false) => back_to_queue(&form.back, "campaign"),
         (Err(e), false) => match e {
             ApiError::NotFound => back_to_queue(&form.back, "not_found"),
             ApiError::Conflict(_) => back_to_queue(&form.back, "conflict"),

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 both_backends!(with(crate::helpers::rules_only):
     copies_across_threads_and_authors_are_counted_and_held,
+    a_spam_rejection_clears_the_pending_copies,
     duplicate_settings_are_validated_through_the_api,
 );
 
@@ -235,6 +236,260 @@ async fn copies_across_threads_and_authors_are_counted_and_held(app: TestApp) {
     let (_, v) = app.submit(&post("c-10", "a11", "t11", AD)).await;
     assert_eq!(v["decision"], "approve", "{v}");
     assert!(duplicate(&v).is_none(), "{v}");
+}
+
+/// A moderator decision on comment `id`; the answer.
+async fn decide(app: &TestApp, moderator: &str, id: &str, body: Value) -> (u16, Value) {
+    app.call(
+        Method::POST,
+        moderator,
+        &format!("/v1/comments/{id}/decision"),
+        Some(&body),
+    )
+    .await
+}
+
+async fn a_spam_rejection_clears_the_pending_copies(app: TestApp) {
+    let admin = app.user_token("admin", &[]).await;
+    set_duplicates(
+        &app,
+        &admin,
+        json!({"window_hours": 24, "min_copies": 2, "spam_weight": 0.0, "hold": true}),
+    )
+    .await;
+    let sites = std::slice::from_ref(&app.site_id);
+    let m = app.user_token("moderator", sites).await;
+    let other = app.user_token("moderator", sites).await;
+
+    // Six copies: the first two are published, the others held as a campaign. Another
+    // campaign's copy and a copy from before the window are held too.
+    let old = app.submit(&post("old", "z0", "t0", AD)).await.1;
+    app.state.advance_clock(25 * 3_600_000);
+    let other_text = "ادعموا حملة جمع التبرعات لبناء الملعب الجديد في الحي الشرقي هذا الأسبوع";
+    for (i, text) in [other_text; 3].iter().enumerate() {
+        app.submit(&post(
+            &format!("o-{i}"),
+            &format!("y{i}"),
+            &format!("t{i}"),
+            text,
+        ))
+        .await;
+    }
+    let mut ids = Vec::new();
+    for i in 1..=6 {
+        let (s, v) = app
+            .submit(&post(
+                &format!("c-{i}"),
+                &format!("a{i}"),
+                &format!("t{i}"),
+                &format!("{AD} 05{i}1234567"),
+            ))
+            .await;
+        assert_eq!(s, 201, "{v}");
+        let expected = if i <= 2 { "approve" } else { "review" };
+        assert_eq!(v["decision"], expected, "c-{i}: {v}");
+        ids.push(v["comment_id"].as_str().unwrap().to_string());
+    }
+    assert_eq!(old["decision"], "approve", "{old}");
+
+    // Another moderator leases the oldest pending comment (the other campaign's held
+    // copy) and then c-3; a lease is respected.
+    let (s, c) = app
+        .call(
+            Method::POST,
+            &other,
+            "/v1/queue/claim",
+            Some(&json!({"limit": 2})),
+        )
+        .await;
+    assert_eq!(s, 200, "{c}");
+    let leased: Vec<&str> = c["comment_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(leased.contains(&ids[2].as_str()), "{c}");
+
+    // A rejection for another reason takes nothing with it.
+    let (s, v) = decide(
+        &app,
+        &m,
+        &ids[3],
+        json!({"decision": "reject", "reason_code": "off_topic"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert!(v.get("copies_rejected").is_none(), "{v}");
+    let (_, c5) = app.get("/v1/comments/ext:c-5").await;
+    assert_eq!(c5["status"], "pending", "{c5}");
+
+    // The spam rejection of c-5 takes c-6 with it; c-3 is leased to the other
+    // moderator, c-4 is decided, c-1, c-2 and the old copy are published, the other
+    // campaign is another text.
+    let (s, v) = decide(
+        &app,
+        &m,
+        &ids[4],
+        json!({"decision": "reject", "reason_code": "spam"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["status"], "rejected", "{v}");
+    assert_eq!(v["copies_rejected"], json!([ids[5]]), "{v}");
+    let (_, c6) = app.get("/v1/comments/ext:c-6").await;
+    assert_eq!(
+        (&c6["status"], &c6["decided_by"]),
+        (&json!("rejected"), &json!("policy")),
+        "{c6}"
+    );
+    let why = c6["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "moderator.campaign")
+        .unwrap_or_else(|| panic!("no moderator.campaign reason: {c6}"));
+    assert_eq!(
+        (&why["detail"], &why["action"]),
+        (&json!(ids[4]), &json!("reject")),
+        "{c6}"
+    );
+    for (ext, status) in [
+        ("c-1", "approved"),
+        ("c-2", "approved"),
+        ("c-3", "pending"),
+        ("c-4", "rejected"),
+        ("old", "approved"),
+        ("o-2", "pending"),
+    ] {
+        let (_, c) = app.get(&format!("/v1/comments/ext:{ext}")).await;
+        assert_eq!(c["status"], status, "{ext}: {c}");
+    }
+    // The host site hears of the copy like of any rejection, from the feed.
+    let (_, feed) = app.get("/v1/events?limit=500").await;
+    let event = feed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rfind(|e| e["comment"]["external_id"] == "c-6")
+        .unwrap_or_else(|| panic!("no event for c-6: {feed}"));
+    assert_eq!(event["comment"]["status"], "rejected", "{event}");
+    assert_eq!(event["comment"]["decided_by"], "policy", "{event}");
+    // The audit log says who and why.
+    let (s, log) = app
+        .call(
+            Method::GET,
+            &admin,
+            &format!("/v1/audit?comment={}", ids[5]),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{log}");
+    assert!(
+        log.to_string()
+            .contains(&format!("campaign copy of {}", ids[4])),
+        "{log}"
+    );
+
+    // An appeal of a swept copy is left for a moderator, even when the campaign is
+    // rejected again.
+    let (s, a) = app
+        .call(
+            Method::POST,
+            &app.api_key.clone(),
+            "/v1/comments/ext:c-6/appeal",
+            Some(&json!({"note": "this is my own text"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{a}");
+    let (s, v) = decide(
+        &app,
+        &other,
+        &ids[2],
+        json!({"decision": "reject", "reason_code": "spam"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert!(v.get("copies_rejected").is_none(), "{v}");
+    let (_, c6) = app.get("/v1/comments/ext:c-6").await;
+    assert_eq!(c6["status"], "pending", "{c6}");
+
+    // Decided together in one bulk request: the copies taken with the first item are
+    // done, not refused as no longer pending.
+    let bulk_text = "نرجو من الجميع حضور الاجتماع العام لسكان الحي مساء الجمعة في قاعة البلدية";
+    let mut bulk = Vec::new();
+    for i in 0..4 {
+        let (_, v) = app
+            .submit(&post(
+                &format!("b-{i}"),
+                &format!("x{i}"),
+                &format!("t{i}"),
+                bulk_text,
+            ))
+            .await;
+        if v["decision"] == "review" {
+            bulk.push(
+                json!({"comment_id": v["comment_id"], "decision": "reject", "reason_code": "spam"}),
+            );
+        }
+    }
+    assert_eq!(bulk.len(), 2);
+    let (s, r) = app
+        .call(
+            Method::POST,
+            &m,
+            "/v1/decisions",
+            Some(&json!({"decisions": bulk})),
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(
+        r["results"][0]["copies_rejected"],
+        json!([bulk[1]["comment_id"]]),
+        "{r}"
+    );
+    assert_eq!(
+        (&r["results"][1]["ok"], &r["results"][1]["status"]),
+        (&json!(true), &json!("rejected")),
+        "{r}"
+    );
+
+    // A site that does not follow its moderators keeps the copies pending.
+    set_duplicates(
+        &app,
+        &admin,
+        json!({"follow_moderators": false, "hold": true}),
+    )
+    .await;
+    let mut held = Vec::new();
+    for i in 0..4 {
+        let (_, v) = app
+            .submit(&post(
+                &format!("n-{i}"),
+                &format!("w{i}"),
+                &format!("t{i}"),
+                other_text,
+            ))
+            .await;
+        held.push(v);
+    }
+    let pending: Vec<&Value> = held.iter().filter(|v| v["decision"] == "review").collect();
+    let (s, v) = decide(
+        &app,
+        &m,
+        pending[0]["comment_id"].as_str().unwrap(),
+        json!({"decision": "reject", "reason_code": "spam"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert!(v.get("copies_rejected").is_none(), "{v}");
+    let (_, n) = app
+        .get(&format!(
+            "/v1/comments/{}",
+            pending[1]["comment_id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(n["status"], "pending", "{n}");
 }
 
 async fn duplicate_settings_are_validated_through_the_api(app: TestApp) {

@@ -15,6 +15,7 @@ both_backends!(
     comment_text_is_escaped,
     highlights_sit_on_the_matched_arabic_words,
     a_form_decision_changes_the_status,
+    a_spam_rejection_in_the_form_clears_the_campaign,
     a_fetch_decision_answers_json,
     language_switch_lays_the_page_out_right_to_left,
     logout_ends_the_session,
@@ -457,6 +458,53 @@ async fn a_form_decision_changes_the_status(app: TestApp) {
             .to_str()
             .unwrap()
             .ends_with("notice=conflict")
+    );
+}
+
+/// Rejecting one held campaign copy as spam takes the pending copies with it, and the
+/// page says so; the copy's page explains why it was rejected.
+async fn a_spam_rejection_in_the_form_clears_the_campaign(app: TestApp) {
+    premoderate(&app, &app.site_id).await;
+    let text = "نرجو من الجميع حضور الاجتماع العام لسكان الحي مساء الجمعة في قاعة البلدية";
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let mut c = comment(&format!("k{i}"), text);
+        c["author"]["id"] = json!(format!("reader-{i}"));
+        let (status, v) = app.submit(&c).await;
+        assert_eq!(
+            (status, v["status"].as_str()),
+            (201, Some("pending")),
+            "{v}"
+        );
+        ids.push(v["comment_id"].as_str().unwrap().to_string());
+    }
+    let email = user_with_password(&app, "moderator", std::slice::from_ref(&app.site_id)).await;
+    let ui = Ui::login(&app, &email).await;
+    let csrf = ui.csrf().await;
+    let res = ui
+        .post(
+            &format!("/ui/comments/{}/decision", ids[2]),
+            &[
+                ("decision", "reject"),
+                ("reason_code", "spam"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()[LOCATION], "/ui/queue?notice=campaign");
+    for id in &ids {
+        assert_eq!(status_of(&app, id).await, "rejected", "{id}");
+    }
+    let html = ui.page("/ui/queue?notice=campaign&lang=ar").await;
+    assert!(html.contains("رُفضت معه النسخ المعلّقة"), "{html}");
+    let html = ui.page(&format!("/ui/comments/{}?lang=en", ids[0])).await;
+    assert!(
+        html.contains(&format!(
+            "A copy of a text a moderator rejected as spam (comment {})",
+            ids[2]
+        )),
+        "{html}"
     );
 }
 
