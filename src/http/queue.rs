@@ -326,11 +326,14 @@ fn decision_event(
         detail: reason_code.map(str::to_string),
         ..Reason::default()
     });
-    verdict_event(row, to_status, "moderator", &reasons, now)
+    // A comment that had a final verdict before (reported or appealed) was updated.
+    let update = row.prior_status.is_some();
+    verdict_event(row, to_status, "moderator", &reasons, update, now)
 }
 
-/// The new reasons (JSON) and the event of a pending campaign copy rejected with a
-/// moderator's spam rejection of `source`: its own reasons plus `moderator.campaign`.
+/// The new reasons (JSON) and the event of a campaign copy rejected with a moderator's
+/// spam rejection of `source`: its own reasons plus `moderator.campaign`. A copy that
+/// was published is announced as updated, so the host site takes it down.
 fn campaign_copy(row: &CommentRow, source: &str, now: i64) -> (String, OutboxEvent) {
     let mut reasons: Vec<Reason> = serde_json::from_str(&row.reasons).unwrap_or_default();
     reasons.push(Reason {
@@ -340,7 +343,8 @@ fn campaign_copy(row: &CommentRow, source: &str, now: i64) -> (String, OutboxEve
         detail: Some(source.to_string()),
         ..Reason::default()
     });
-    let e = verdict_event(row, "rejected", "policy", &reasons, now);
+    let update = row.status != "pending" || row.prior_status.is_some();
+    let e = verdict_event(row, "rejected", "policy", &reasons, update, now);
     (
         serde_json::to_string(&reasons).unwrap_or_else(|_| row.reasons.clone()),
         e,
@@ -352,6 +356,7 @@ fn verdict_event(
     to_status: &str,
     decided_by: &str,
     reasons: &[Reason],
+    update: bool,
     now: i64,
 ) -> OutboxEvent {
     let comment = EventComment {
@@ -363,9 +368,12 @@ fn verdict_event(
         reasons: serde_json::to_value(reasons).unwrap_or_default(),
         scores: serde_json::from_str(&row.scores).unwrap_or_default(),
     };
-    // A comment that had a final verdict before (reported or appealed) was updated.
-    let kind = webhooks::event_type(to_status, row.prior_status.is_some());
-    webhooks::comment_event(&row.site_id, kind, &comment, now)
+    webhooks::comment_event(
+        &row.site_id,
+        webhooks::event_type(to_status, update),
+        &comment,
+        now,
+    )
 }
 
 /// Event for a comment that returns to the queue after a report or an appeal.
@@ -458,13 +466,14 @@ pub(crate) async fn apply_decision(
     })
 }
 
-/// A moderator's decision as answered: the comment's verdict, and the pending copies
-/// of its text rejected with it.
+/// A moderator's decision as answered: the comment's verdict, and the copies of its
+/// text rejected with it.
 #[derive(Serialize, Debug, utoipa::ToSchema)]
 pub struct DecisionResponse {
     #[serde(flatten)]
     pub verdict: VerdictResponse,
-    /// Pending campaign copies rejected with a rejection as `spam` (the site's
+    /// Campaign copies (pending, or published by the machine) rejected with a
+    /// rejection as `spam` (the site's
     /// `duplicates.follow_moderators`); absent when there were none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub copies_rejected: Vec<String>,
@@ -507,7 +516,7 @@ pub struct BulkOutcome {
     pub status: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<Problem>,
-    /// Pending campaign copies rejected with this decision.
+    /// Campaign copies rejected with this decision.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub copies_rejected: Vec<String>,
 }

@@ -158,9 +158,10 @@ fn decision_word(to_status: &str) -> &'static str {
     }
 }
 
-/// Record a decision on one pending comment inside `tx`: its status, the author's
-/// counters, the outcome of its open reports and the audit entry. A macro because the
-/// two backends' transactions are different types.
+/// Record a decision on one comment inside `tx`: its status, the author's counters,
+/// the outcome of its open reports and the audit entry. A published comment keeps
+/// `approved` as its prior status. A macro because the two backends' transactions are
+/// different types.
 macro_rules! record_decision {
     ($tx:expr, $row:expr, $r:expr) => {{
         let row: &CommentRow = $row;
@@ -168,7 +169,8 @@ macro_rules! record_decision {
         sqlx::query(
             "UPDATE comments SET status = $1, decision = $2, decided_by = $3, decided_by_user = $4, \
              decided_at = $5, decision_reason = $6, claimed_by = NULL, claim_expires_at = NULL, updated_at = $5, \
-             appeal_excluded_user = NULL, reasons = COALESCE($7, reasons) WHERE id = $8",
+             appeal_excluded_user = NULL, reasons = COALESCE($7, reasons), \
+             prior_status = CASE WHEN status = 'approved' THEN 'approved' ELSE prior_status END WHERE id = $8",
         )
         .bind(r.to_status)
         .bind(decision_word(r.to_status))
@@ -182,7 +184,7 @@ macro_rules! record_decision {
         .await?;
         let to = crate::moderation::Status::parse(r.to_status)
             .unwrap_or(crate::moderation::Status::Pending);
-        let (approved, rejected) = count_deltas(None, to);
+        let (approved, rejected) = count_deltas(Some(row.status.as_str()), to);
         sqlx::query(
             "UPDATE authors SET approved = approved + $1, rejected = rejected + $2, \
              last_rejected_at = CASE WHEN $2 > 0 THEN $3 ELSE last_rejected_at END WHERE site_id = $4 AND author_id = $5",
@@ -206,7 +208,7 @@ macro_rules! record_decision {
             .await?;
         sqlx::query(
             "INSERT INTO audit_log (site_id, comment_id, actor, action, from_status, to_status, reason_code, note, \
-             model_version, rules_version, created_at) VALUES ($1, $2, $3, 'decision', 'pending', $4, $5, $6, $7, $8, $9)",
+             model_version, rules_version, created_at) VALUES ($1, $2, $3, 'decision', $10, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&row.site_id)
         .bind(&row.id)
@@ -217,6 +219,7 @@ macro_rules! record_decision {
         .bind(&row.model_version)
         .bind(&row.rules_version)
         .bind(r.now)
+        .bind(&row.status)
         .execute(&mut *$tx)
         .await?;
     }};
@@ -432,11 +435,12 @@ impl Store {
     /// Apply a moderator's decision. `event` builds the outbox event from the row as it
     /// was and the new status.
     ///
-    /// A rejection as `spam` also rejects, in the same transaction, the pending copies
-    /// of the comment's text that the site's policy follows
+    /// A rejection as `spam` also rejects, in the same transaction, the copies of the
+    /// comment's text that the site's policy follows
     /// ([`Policy::copies_rejected_since`](crate::moderation::Policy::copies_rejected_since)):
-    /// one decision clears a campaign from the queue. `copy` gives each copy's new
-    /// reasons (JSON) and its event. Copies leased to another moderator and appeals
+    /// those waiting in the queue and those the machine published. One decision
+    /// clears a campaign. `copy` gives each copy's new reasons (JSON) and its event.
+    /// Copies a moderator approved, copies leased to another moderator and appeals
     /// are left alone; at most [`CAMPAIGN_SWEEP_CAP`] go in one decision.
     pub async fn decide(
         &self,
@@ -451,8 +455,10 @@ impl Store {
         let copies_select = format!(
             "SELECT {COMMENT_COLUMNS} FROM comments WHERE site_id = $1 \
              AND fingerprint = (SELECT fingerprint FROM comments WHERE id = $2) \
-             AND created_at >= $3 AND status = 'pending' AND is_appeal = 0 AND deleted_at IS NULL \
-             AND id <> $2 AND (claimed_by IS NULL OR claimed_by = $4 OR claim_expires_at < $5) \
+             AND created_at >= $3 AND deleted_at IS NULL AND id <> $2 \
+             AND ((status = 'pending' AND is_appeal = 0 \
+                   AND (claimed_by IS NULL OR claimed_by = $4 OR claim_expires_at < $5)) \
+               OR (status = 'approved' AND decided_by <> 'moderator')) \
              ORDER BY created_at, id LIMIT {CAMPAIGN_SWEEP_CAP}{}",
             self.for_update()
         );

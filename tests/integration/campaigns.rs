@@ -276,7 +276,7 @@ async fn a_spam_rejection_clears_the_pending_copies(app: TestApp) {
         .await;
     }
     let mut ids = Vec::new();
-    for i in 1..=6 {
+    for i in 1..=7 {
         let (s, v) = app
             .submit(&post(
                 &format!("c-{i}"),
@@ -291,9 +291,10 @@ async fn a_spam_rejection_clears_the_pending_copies(app: TestApp) {
         ids.push(v["comment_id"].as_str().unwrap().to_string());
     }
     assert_eq!(old["decision"], "approve", "{old}");
+    let spam = json!({"decision": "reject", "reason_code": "spam"});
 
-    // Another moderator leases the oldest pending comment (the other campaign's held
-    // copy) and then c-3; a lease is respected.
+    // Another moderator leases the oldest pending comments: the other campaign's held
+    // copy, then c-3. A lease is respected.
     let (s, c) = app
         .call(
             Method::POST,
@@ -311,83 +312,111 @@ async fn a_spam_rejection_clears_the_pending_copies(app: TestApp) {
         .collect();
     assert!(leased.contains(&ids[2].as_str()), "{c}");
 
-    // A rejection for another reason takes nothing with it.
+    // A moderator approves c-4; a rejection of c-5 for another reason takes nothing
+    // with it.
+    let (s, v) = decide(&app, &m, &ids[3], json!({"decision": "approve"})).await;
+    assert_eq!(s, 200, "{v}");
     let (s, v) = decide(
         &app,
         &m,
-        &ids[3],
+        &ids[4],
         json!({"decision": "reject", "reason_code": "off_topic"}),
     )
     .await;
     assert_eq!(s, 200, "{v}");
     assert!(v.get("copies_rejected").is_none(), "{v}");
-    let (_, c5) = app.get("/v1/comments/ext:c-5").await;
-    assert_eq!(c5["status"], "pending", "{c5}");
+    let (_, c6) = app.get("/v1/comments/ext:c-6").await;
+    assert_eq!(c6["status"], "pending", "{c6}");
 
-    // The spam rejection of c-5 takes c-6 with it; c-3 is leased to the other
-    // moderator, c-4 is decided, c-1, c-2 and the old copy are published, the other
-    // campaign is another text.
-    let (s, v) = decide(
-        &app,
-        &m,
-        &ids[4],
-        json!({"decision": "reject", "reason_code": "spam"}),
-    )
-    .await;
+    // The spam rejection of c-6 takes with it the held c-7 and the copies the machine
+    // published (c-1, c-2). Left alone: c-3, leased to the other moderator; c-4, which
+    // a moderator approved; c-5, decided; the copy from before the window; the other
+    // campaign's text.
+    let (s, v) = decide(&app, &m, &ids[5], spam.clone()).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["status"], "rejected", "{v}");
-    assert_eq!(v["copies_rejected"], json!([ids[5]]), "{v}");
-    let (_, c6) = app.get("/v1/comments/ext:c-6").await;
+    let mut swept: Vec<&str> = v["copies_rejected"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no copies_rejected: {v}"))
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    swept.sort_unstable();
+    let mut expected = vec![ids[0].as_str(), ids[1].as_str(), ids[6].as_str()];
+    expected.sort_unstable();
+    assert_eq!(swept, expected, "{v}");
+    let (_, c7) = app.get("/v1/comments/ext:c-7").await;
     assert_eq!(
-        (&c6["status"], &c6["decided_by"]),
+        (&c7["status"], &c7["decided_by"]),
         (&json!("rejected"), &json!("policy")),
-        "{c6}"
+        "{c7}"
     );
-    let why = c6["reasons"]
+    let why = c7["reasons"]
         .as_array()
         .unwrap()
         .iter()
         .find(|r| r["code"] == "moderator.campaign")
-        .unwrap_or_else(|| panic!("no moderator.campaign reason: {c6}"));
+        .unwrap_or_else(|| panic!("no moderator.campaign reason: {c7}"));
     assert_eq!(
         (&why["detail"], &why["action"]),
-        (&json!(ids[4]), &json!("reject")),
-        "{c6}"
+        (&json!(ids[5]), &json!("reject")),
+        "{c7}"
     );
     for (ext, status) in [
-        ("c-1", "approved"),
-        ("c-2", "approved"),
+        ("c-1", "rejected"),
+        ("c-2", "rejected"),
         ("c-3", "pending"),
-        ("c-4", "rejected"),
+        ("c-4", "approved"),
+        ("c-5", "rejected"),
         ("old", "approved"),
         ("o-2", "pending"),
     ] {
         let (_, c) = app.get(&format!("/v1/comments/ext:{ext}")).await;
         assert_eq!(c["status"], status, "{ext}: {c}");
     }
-    // The host site hears of the copy like of any rejection, from the feed.
+    // The host site hears of each copy from its events: a held copy is rejected, a
+    // published one updated, so that the site takes it down.
     let (_, feed) = app.get("/v1/events?limit=500").await;
-    let event = feed["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .rfind(|e| e["comment"]["external_id"] == "c-6")
-        .unwrap_or_else(|| panic!("no event for c-6: {feed}"));
-    assert_eq!(event["comment"]["status"], "rejected", "{event}");
-    assert_eq!(event["comment"]["decided_by"], "policy", "{event}");
-    // The audit log says who and why.
+    let last_event = |ext: &str| {
+        feed["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .rfind(|e| e["comment"]["external_id"] == ext)
+            .unwrap_or_else(|| panic!("no event for {ext}: {feed}"))
+            .clone()
+    };
+    for (ext, kind) in [("c-7", "comment.rejected"), ("c-1", "comment.updated")] {
+        let event = last_event(ext);
+        assert_eq!(event["type"], kind, "{event}");
+        assert_eq!(event["comment"]["status"], "rejected", "{event}");
+        assert_eq!(event["comment"]["decided_by"], "policy", "{event}");
+    }
+    // The audit log says who, why and from what.
     let (s, log) = app
         .call(
             Method::GET,
             &admin,
-            &format!("/v1/audit?comment={}", ids[5]),
+            &format!("/v1/audit?comment={}", ids[0]),
             None,
         )
         .await;
     assert_eq!(s, 200, "{log}");
+    let entry = &log["entries"][0];
+    assert_eq!(
+        (&entry["from_status"], &entry["to_status"]),
+        (&json!("approved"), &json!("rejected")),
+        "{log}"
+    );
     assert!(
-        log.to_string()
-            .contains(&format!("campaign copy of {}", ids[4])),
+        entry["actor"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("moderator:")),
+        "{log}"
+    );
+    assert_eq!(
+        entry["note"],
+        format!("campaign copy of {}", ids[5]),
         "{log}"
     );
 
@@ -397,22 +426,18 @@ async fn a_spam_rejection_clears_the_pending_copies(app: TestApp) {
         .call(
             Method::POST,
             &app.api_key.clone(),
-            "/v1/comments/ext:c-6/appeal",
+            "/v1/comments/ext:c-7/appeal",
             Some(&json!({"note": "this is my own text"})),
         )
         .await;
     assert_eq!(s, 200, "{a}");
-    let (s, v) = decide(
-        &app,
-        &other,
-        &ids[2],
-        json!({"decision": "reject", "reason_code": "spam"}),
-    )
-    .await;
+    let (s, v) = decide(&app, &other, &ids[2], spam.clone()).await;
     assert_eq!(s, 200, "{v}");
     assert!(v.get("copies_rejected").is_none(), "{v}");
-    let (_, c6) = app.get("/v1/comments/ext:c-6").await;
-    assert_eq!(c6["status"], "pending", "{c6}");
+    for (ext, status) in [("c-7", "pending"), ("c-4", "approved")] {
+        let (_, c) = app.get(&format!("/v1/comments/ext:{ext}")).await;
+        assert_eq!(c["status"], status, "{ext}: {c}");
+    }
 
     // Decided together in one bulk request: the copies taken with the first item are
     // done, not refused as no longer pending.
@@ -443,11 +468,10 @@ async fn a_spam_rejection_clears_the_pending_copies(app: TestApp) {
         )
         .await;
     assert_eq!(s, 200, "{r}");
-    assert_eq!(
-        r["results"][0]["copies_rejected"],
-        json!([bulk[1]["comment_id"]]),
-        "{r}"
-    );
+    // The first item takes the second and the two published copies with it.
+    let taken = r["results"][0]["copies_rejected"].as_array().unwrap();
+    assert_eq!(taken.len(), 3, "{r}");
+    assert!(taken.contains(&bulk[1]["comment_id"]), "{r}");
     assert_eq!(
         (&r["results"][1]["ok"], &r["results"][1]["status"]),
         (&json!(true), &json!("rejected")),

@@ -497,7 +497,7 @@ async fn a_spam_rejection_in_the_form_clears_the_campaign(app: TestApp) {
         assert_eq!(status_of(&app, id).await, "rejected", "{id}");
     }
     let html = ui.page("/ui/queue?notice=campaign&lang=ar").await;
-    assert!(html.contains("رُفضت معه النسخ المعلّقة"), "{html}");
+    assert!(html.contains("النسخ الأخرى من النص نفسه"), "{html}");
     let html = ui.page(&format!("/ui/comments/{}?lang=en", ids[0])).await;
     assert!(
         html.contains(&format!(
