@@ -7,26 +7,10 @@ use std::time::Duration;
 
 pub(super) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
-/// A pooled connection idle this long is pinged before use.
-const PING_IDLE: Duration = Duration::from_secs(1);
-
 pub(super) async fn connect(url: &str, settings: &Settings) -> Result<Store> {
-    // sqlx pings every connection it hands out, by default: a round trip before each
-    // statement, two on a submit. Only a connection that sat idle can have died
-    // unnoticed (the server restarted meanwhile); one in use fails its statement,
-    // which answers 503 and closes it. So only those are pinged.
     let options = || {
         PgPoolOptions::new()
             .acquire_timeout(Duration::from_millis(settings.database.acquire_timeout_ms))
-            .test_before_acquire(false)
-            .before_acquire(|conn, meta| {
-                Box::pin(async move {
-                    if meta.idle_for >= PING_IDLE {
-                        sqlx::Connection::ping(conn).await?;
-                    }
-                    Ok(true)
-                })
-            })
     };
     let pool = options()
         .max_connections(settings.database.max_connections.max(1))

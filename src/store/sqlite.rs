@@ -30,18 +30,13 @@ pub(super) async fn connect(url: &str, settings: &Settings) -> Result<Store> {
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(5));
     let acquire = Duration::from_millis(settings.database.acquire_timeout_ms);
-    // A SQLite connection is a file handle on a thread of its own: it cannot be cut,
-    // and the ping sqlx sends before every use by default was one more hop to that
-    // thread per statement.
     let write = SqlitePoolOptions::new()
         .max_connections(1)
-        .test_before_acquire(false)
         .acquire_timeout(acquire)
         .connect_with(options.clone())
         .await?;
     let read = SqlitePoolOptions::new()
         .max_connections(settings.database.max_connections.max(1))
-        .test_before_acquire(false)
         .acquire_timeout(acquire)
         .connect_with(options.read_only(false))
         .await?;
