@@ -7,8 +7,8 @@ use crate::app::AppState;
 use crate::moderation::Reason;
 use crate::service::VerdictResponse;
 use crate::store::{
-    AuditRow, CommentRow, DecisionError, DecisionInput, QueueFilter, QueueOrder, ReportRow,
-    SiteScope, UserAuth,
+    AuditRow, CampaignFilter, CommentRow, DecisionError, DecisionInput, QueueFilter, QueueOrder,
+    ReportRow, SiteScope, UserAuth,
 };
 use crate::webhooks::{self, EventComment, OutboxEvent, rfc3339};
 use axum::Json;
@@ -68,10 +68,120 @@ pub struct QueueQuery {
     pub reason: Option<String>,
     /// Only comments waiting at least this long: seconds, or `15m`, `2h`, `1d`.
     pub older_than: Option<String>,
+    /// Only the copies of one text: a campaign's `fingerprint` from `/v1/campaigns`.
+    pub campaign: Option<String>,
     #[param(value_type = Option<String>)]
     pub order: Option<QueueOrder>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
+}
+
+/// A text's fingerprint as the API shows it: 16 hex digits.
+fn show_fingerprint(f: i64) -> String {
+    format!("{:016x}", f as u64)
+}
+
+fn parse_fingerprint(s: &str) -> Option<i64> {
+    (s.len() == 16)
+        .then(|| u64::from_str_radix(s, 16).ok())
+        .flatten()
+        .map(|v| v as i64)
+}
+
+#[derive(Deserialize, Debug, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignQuery {
+    pub site: Option<String>,
+    /// How far back copies count: `72h` (the default), `1d`, seconds; at most 90 days.
+    pub within: Option<String>,
+    /// Texts posted fewer times are not listed: 3 by default (the first comment and
+    /// the default policy's two earlier copies), at least 2.
+    pub min_copies: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+#[derive(Serialize, Debug, utoipa::ToSchema)]
+pub struct CampaignSample {
+    pub comment_id: String,
+    /// The first 500 characters.
+    pub body: String,
+}
+
+#[derive(Serialize, Debug, utoipa::ToSchema)]
+pub struct Campaign {
+    pub site_id: String,
+    /// The text's fingerprint; `GET /v1/queue?campaign=` lists its pending copies.
+    pub fingerprint: String,
+    /// Comments with this text in the window, the first one included.
+    pub copies: i64,
+    pub authors: i64,
+    pub threads: i64,
+    pub pending: i64,
+    pub approved: i64,
+    pub rejected: i64,
+    pub first_at: String,
+    pub last_at: String,
+    /// One copy, a pending one if any: rejecting it as `spam` rejects the rest.
+    pub sample: CampaignSample,
+}
+
+#[derive(Serialize, Debug, utoipa::ToSchema)]
+pub struct CampaignPage {
+    pub campaigns: Vec<Campaign>,
+}
+
+/// The texts posted most often in a window, per site: the campaigns under way, with
+/// how many copies wait, were published or rejected, most copies first. Texts of
+/// fewer than six words have no fingerprint and are never listed.
+#[utoipa::path(get, path = "/v1/campaigns", tag = "moderation", params(CampaignQuery),
+    responses((status = 200, body = CampaignPage), (status = 422, body = Problem)),
+    security(("user_token" = [])))]
+pub async fn campaigns(
+    State(state): State<AppState>,
+    UserToken(user): UserToken,
+    Query(q): Query<CampaignQuery>,
+) -> ApiResult<Json<CampaignPage>> {
+    check_site(&user, q.site.as_deref())?;
+    let within = match q.within.as_deref() {
+        None => 72 * 3_600_000,
+        Some(w) => parse_age(w)
+            .filter(|ms| (1..=90 * 86_400_000).contains(ms))
+            .ok_or_else(|| ApiError::validation("within", "seconds or 15m, 2h, 1d; at most 90d"))?,
+    };
+    let min_copies = q.min_copies.unwrap_or(3);
+    if !(2..=100_000).contains(&min_copies) {
+        return Err(ApiError::validation("min_copies", "from 2 to 100000"));
+    }
+    let filter = CampaignFilter {
+        scope: scope(&user),
+        site: q.site.clone(),
+        since: state.now() - within,
+        min_copies,
+        limit: q.limit.unwrap_or(20).clamp(1, 100),
+    };
+    let campaigns = state
+        .store()
+        .campaigns(&filter)
+        .await?
+        .into_iter()
+        .map(|c| Campaign {
+            site_id: c.site_id,
+            fingerprint: show_fingerprint(c.fingerprint),
+            copies: c.copies,
+            authors: c.authors,
+            threads: c.threads,
+            pending: c.pending,
+            approved: c.approved,
+            rejected: c.rejected,
+            first_at: rfc3339(c.first_at),
+            last_at: rfc3339(c.last_at),
+            sample: CampaignSample {
+                comment_id: c.sample_id,
+                body: c.sample_body.chars().take(500).collect(),
+            },
+        })
+        .collect();
+    Ok(Json(CampaignPage { campaigns }))
 }
 
 #[derive(Serialize, Debug, utoipa::ToSchema)]
@@ -162,6 +272,15 @@ pub async fn list_queue(
         language: q.lang.clone(),
         reason: q.reason.clone(),
         created_before,
+        fingerprint: q
+            .campaign
+            .as_deref()
+            .map(|c| {
+                parse_fingerprint(c).ok_or_else(|| {
+                    ApiError::validation("campaign", "a fingerprint from /v1/campaigns")
+                })
+            })
+            .transpose()?,
         order,
         limit: limit + 1,
         after: q.cursor.as_deref().map(decode_cursor).transpose()?,
@@ -771,4 +890,27 @@ pub async fn audit(
         entries,
         next_cursor,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_read_back_as_shown() {
+        for f in [0, 1, -1, i64::MIN, i64::MAX, 0x0123_4567_89ab_cdef] {
+            let shown = show_fingerprint(f);
+            assert_eq!(shown.len(), 16, "{shown}");
+            assert_eq!(parse_fingerprint(&shown), Some(f), "{shown}");
+        }
+        for bad in [
+            "",
+            "12",
+            "0123456789abcdefg",
+            "zzzzzzzzzzzzzzzz",
+            "+123456789abcdef",
+        ] {
+            assert_eq!(parse_fingerprint(bad), None, "{bad}");
+        }
+    }
 }

@@ -67,10 +67,41 @@ pub struct QueueFilter {
     pub reason: Option<String>,
     /// Only comments created at or before this time.
     pub created_before: Option<i64>,
+    /// Only the copies of one text (`moderation::signals::fingerprint`).
+    pub fingerprint: Option<i64>,
     pub order: QueueOrder,
     pub limit: i64,
     /// Keyset cursor: the sort key and id of the last item of the previous page.
     pub after: Option<(f64, String)>,
+}
+
+/// Which campaigns [`Store::campaigns`] lists.
+#[derive(Clone, Debug)]
+pub struct CampaignFilter {
+    pub scope: SiteScope,
+    pub site: Option<String>,
+    /// Copies created since then count.
+    pub since: i64,
+    /// Texts posted fewer times are not listed.
+    pub min_copies: i64,
+    pub limit: i64,
+}
+
+/// One text posted again and again on a site.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CampaignRow {
+    pub site_id: String,
+    pub fingerprint: i64,
+    pub copies: i64,
+    pub authors: i64,
+    pub threads: i64,
+    pub pending: i64,
+    pub approved: i64,
+    pub rejected: i64,
+    pub first_at: i64,
+    pub last_at: i64,
+    pub sample_id: String,
+    pub sample_body: String,
 }
 
 /// A queue item with what a moderator needs beside the comment.
@@ -315,6 +346,9 @@ impl Store {
         if let Some(before) = f.created_before {
             push(&mut sql, " AND c.created_at <= $?", Bind::Int(before));
         }
+        if let Some(fingerprint) = f.fingerprint {
+            push(&mut sql, " AND c.fingerprint = $?", Bind::Int(fingerprint));
+        }
         let (key, dir) = match f.order {
             QueueOrder::Oldest => ("CAST(c.created_at AS DOUBLE PRECISION)", "ASC"),
             QueueOrder::Risk => ("c.risk", "DESC"),
@@ -337,6 +371,52 @@ impl Store {
             .await?
         });
         Ok(rows.into_iter().map(QueueRowRaw::into_row).collect())
+    }
+
+    /// The texts posted most often since `f.since`, counted per site and fingerprint:
+    /// the campaigns under way. Each comes with one copy to show and to decide on,
+    /// a pending one if there is any.
+    pub async fn campaigns(&self, f: &CampaignFilter) -> Result<Vec<CampaignRow>> {
+        let mut binds = vec![Bind::Int(f.since), Bind::Int(f.min_copies)];
+        let mut filter = String::new();
+        if let SiteScope::Only(sites) = &f.scope {
+            binds.push(Bind::Text(json_list(sites)));
+            filter.push_str(&format!(
+                " AND {}",
+                self.in_json_list("site_id", binds.len())
+            ));
+        }
+        if let Some(site) = &f.site {
+            binds.push(Bind::Text(site.clone()));
+            filter.push_str(&format!(" AND site_id = ${}", binds.len()));
+        }
+        binds.push(Bind::Int(f.limit));
+        let limit = binds.len();
+        let sql = format!(
+            "SELECT g.site_id, g.fingerprint, g.copies, g.authors, g.threads, g.pending, g.approved, \
+             g.rejected, g.first_at, g.last_at, s.id AS sample_id, s.body AS sample_body FROM ( \
+               SELECT site_id, fingerprint, COUNT(*) AS copies, COUNT(DISTINCT author_id) AS authors, \
+               COUNT(DISTINCT thread_id) AS threads, \
+               SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) AS pending, \
+               SUM(CASE WHEN status = 'approved' THEN 1 ELSE 0 END) AS approved, \
+               SUM(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END) AS rejected, \
+               MIN(created_at) AS first_at, MAX(created_at) AS last_at \
+               FROM comments WHERE fingerprint IS NOT NULL AND created_at >= $1 AND deleted_at IS NULL{filter} \
+               GROUP BY site_id, fingerprint HAVING COUNT(*) >= $2) g \
+             JOIN comments s ON s.id = (SELECT c.id FROM comments c WHERE c.site_id = g.site_id \
+               AND c.fingerprint = g.fingerprint AND c.created_at >= $1 AND c.deleted_at IS NULL \
+               ORDER BY CASE WHEN c.status = 'pending' THEN 0 ELSE 1 END, c.created_at DESC, c.id DESC LIMIT 1) \
+             ORDER BY g.copies DESC, g.last_at DESC, g.site_id, g.fingerprint LIMIT ${limit}"
+        );
+        let rows = dispatch!(self, read, |pool| {
+            bind_all!(
+                sqlx::query_as::<_, CampaignRow>(sqlx::AssertSqlSafe(sql)),
+                &binds
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows)
     }
 
     /// Reports of some comments.

@@ -128,6 +128,7 @@ async fn load(
             .iter()
             .find(|(value, _)| *value == p.older_than)
             .map(|(_, ms)| state.now() - ms),
+        fingerprint: None,
         order,
         limit: PAGE_SIZE,
         after: None,

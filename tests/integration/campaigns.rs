@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 both_backends!(with(crate::helpers::rules_only):
     copies_across_threads_and_authors_are_counted_and_held,
     a_spam_rejection_clears_the_pending_copies,
+    campaigns_under_way_are_listed_per_site,
     duplicate_settings_are_validated_through_the_api,
 );
 
@@ -514,6 +515,163 @@ async fn a_spam_rejection_clears_the_pending_copies(app: TestApp) {
         ))
         .await;
     assert_eq!(n["status"], "pending", "{n}");
+}
+
+async fn campaigns_under_way_are_listed_per_site(app: TestApp) {
+    let admin = app.user_token("admin", &[]).await;
+    set_duplicates(&app, &admin, json!({"hold": true, "spam_weight": 0.0})).await;
+    let m = app
+        .user_token("moderator", std::slice::from_ref(&app.site_id))
+        .await;
+    // Four copies of the ad (the last two held), three of a slogan, two of a prayer,
+    // and copies on another site.
+    let slogan = "ادعموا حملة جمع التبرعات لبناء الملعب الجديد في الحي الشرقي هذا الأسبوع";
+    let prayer = "اللهم ارحم شهداء درنة واغفر لهم واسكنهم فسيح جناتك يا رب العالمين";
+    let mut ad_ids = Vec::new();
+    for (i, text) in [AD, AD, AD, AD, slogan, slogan, slogan, prayer, prayer]
+        .iter()
+        .enumerate()
+    {
+        let (s, v) = app
+            .submit(&post(
+                &format!("p-{i}"),
+                &format!("a{i}"),
+                &format!("t{}", i % 2),
+                text,
+            ))
+            .await;
+        assert_eq!(s, 201, "{v}");
+        if *text == AD {
+            ad_ids.push(v["comment_id"].as_str().unwrap().to_string());
+        }
+    }
+    let (other_site, other_key) = app.other_site().await;
+    for i in 0..3 {
+        app.post_json_as(
+            &other_key,
+            "/v1/comments",
+            &post(&format!("o-{i}"), &format!("b{i}"), "t", AD),
+        )
+        .await;
+    }
+
+    let (s, page) = app.call(Method::GET, &m, "/v1/campaigns", None).await;
+    assert_eq!(s, 200, "{page}");
+    let list = page["campaigns"].as_array().unwrap();
+    assert_eq!(
+        list.len(),
+        2,
+        "the prayer has two copies, the other site is not mine: {page}"
+    );
+    let ad = &list[0];
+    assert_eq!(
+        (
+            &ad["site_id"],
+            &ad["copies"],
+            &ad["authors"],
+            &ad["threads"]
+        ),
+        (&json!(app.site_id), &json!(4), &json!(4), &json!(2)),
+        "{page}"
+    );
+    assert_eq!(
+        (&ad["pending"], &ad["approved"], &ad["rejected"]),
+        (&json!(2), &json!(2), &json!(0)),
+        "{page}"
+    );
+    // The copy shown is a pending one, the latest.
+    assert_eq!(ad["sample"]["comment_id"], ad_ids[3].as_str(), "{page}");
+    assert!(
+        ad["sample"]["body"].as_str().unwrap().starts_with("نطالب"),
+        "{page}"
+    );
+    assert_eq!(list[1]["copies"], 3, "{page}");
+    let (_, two) = app
+        .call(Method::GET, &m, "/v1/campaigns?min_copies=2", None)
+        .await;
+    assert_eq!(two["campaigns"].as_array().unwrap().len(), 3, "{two}");
+    let (_, all) = app.call(Method::GET, &admin, "/v1/campaigns", None).await;
+    assert_eq!(
+        all["campaigns"].as_array().unwrap().len(),
+        3,
+        "an admin sees every site: {all}"
+    );
+
+    // The campaign's pending copies, from the queue.
+    let fp = ad["fingerprint"].as_str().unwrap();
+    let (s, q) = app
+        .call(Method::GET, &m, &format!("/v1/queue?campaign={fp}"), None)
+        .await;
+    assert_eq!(s, 200, "{q}");
+    let mut queued: Vec<&str> = q["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["comment_id"].as_str())
+        .collect();
+    queued.sort_unstable();
+    let mut held = vec![ad_ids[2].as_str(), ad_ids[3].as_str()];
+    held.sort_unstable();
+    assert_eq!(queued, held, "{q}");
+
+    // Rejecting the copy shown ends the campaign: nothing of it waits or stays up.
+    let (s, v) = app
+        .call(
+            Method::POST,
+            &m,
+            &format!("/v1/comments/{}/decision", ad_ids[3]),
+            Some(&json!({"decision": "reject", "reason_code": "spam"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (_, page) = app.call(Method::GET, &m, "/v1/campaigns", None).await;
+    assert_eq!(
+        (
+            &page["campaigns"][0]["pending"],
+            &page["campaigns"][0]["approved"],
+            &page["campaigns"][0]["rejected"]
+        ),
+        (&json!(0), &json!(0), &json!(4)),
+        "{page}"
+    );
+
+    // Out of the window, nothing is listed.
+    app.state.advance_clock(2 * 3_600_000);
+    let (_, page) = app
+        .call(Method::GET, &m, "/v1/campaigns?within=1h", None)
+        .await;
+    assert_eq!(page["campaigns"], json!([]), "{page}");
+
+    // Another site's campaigns are not a moderator's to see; bad filters say which.
+    let (s, _) = app
+        .call(
+            Method::GET,
+            &m,
+            &format!("/v1/campaigns?site={other_site}"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 404);
+    for (query, field) in [
+        ("min_copies=1", "min_copies"),
+        ("within=banana", "within"),
+        ("within=100d", "within"),
+    ] {
+        let (s, p) = app
+            .call(Method::GET, &m, &format!("/v1/campaigns?{query}"), None)
+            .await;
+        assert_eq!((s, p["field"].as_str()), (422, Some(field)), "{query}: {p}");
+    }
+    let (s, p) = app
+        .call(Method::GET, &m, "/v1/queue?campaign=nothex", None)
+        .await;
+    assert_eq!((s, p["field"].as_str()), (422, Some("campaign")), "{p}");
+    let (s, _) = app
+        .call(Method::GET, &m, "/v1/campaigns?colour=red", None)
+        .await;
+    assert_eq!(s, 400, "unknown parameters are refused");
+    let (s, _) = app.get("/v1/campaigns").await;
+    assert_eq!(s, 401, "an API key is not a moderator");
 }
 
 async fn duplicate_settings_are_validated_through_the_api(app: TestApp) {
