@@ -5,6 +5,7 @@ use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{ApiJson, SiteAuth, UserToken};
 use crate::app::AppState;
 use crate::moderation::Reason;
+use crate::moderation::signals::{parse_fingerprint, show_fingerprint};
 use crate::service::VerdictResponse;
 use crate::store::{
     AuditRow, CampaignFilter, CommentRow, DecisionError, DecisionInput, QueueFilter, QueueOrder,
@@ -74,18 +75,6 @@ pub struct QueueQuery {
     pub order: Option<QueueOrder>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
-}
-
-/// A text's fingerprint as the API shows it: 16 hex digits.
-fn show_fingerprint(f: i64) -> String {
-    format!("{:016x}", f as u64)
-}
-
-fn parse_fingerprint(s: &str) -> Option<i64> {
-    (s.len() == 16)
-        .then(|| u64::from_str_radix(s, 16).ok())
-        .flatten()
-        .map(|v| v as i64)
 }
 
 #[derive(Deserialize, Debug, utoipa::IntoParams)]
@@ -890,27 +879,4 @@ pub async fn audit(
         entries,
         next_cursor,
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fingerprints_read_back_as_shown() {
-        for f in [0, 1, -1, i64::MIN, i64::MAX, 0x0123_4567_89ab_cdef] {
-            let shown = show_fingerprint(f);
-            assert_eq!(shown.len(), 16, "{shown}");
-            assert_eq!(parse_fingerprint(&shown), Some(f), "{shown}");
-        }
-        for bad in [
-            "",
-            "12",
-            "0123456789abcdefg",
-            "zzzzzzzzzzzzzzzz",
-            "+123456789abcdef",
-        ] {
-            assert_eq!(parse_fingerprint(bad), None, "{bad}");
-        }
-    }
 }

@@ -53,6 +53,19 @@ impl Copies {
     }
 }
 
+/// A fingerprint as the API and the UI show it: 16 hex digits.
+pub fn show_fingerprint(f: i64) -> String {
+    format!("{:016x}", f as u64)
+}
+
+/// A fingerprint from [`show_fingerprint`]'s form.
+pub fn parse_fingerprint(s: &str) -> Option<i64> {
+    (s.len() == 16 && s.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| u64::from_str_radix(s, 16).ok())
+        .flatten()
+        .map(|v| v as i64)
+}
+
 /// The fingerprint of a comment's body and subject, or `None` for a text too short
 /// to tell a campaign from readers who happen to write the same words.
 ///
@@ -112,6 +125,24 @@ impl Fnv {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn fingerprints_read_back_as_shown() {
+        for f in [0, 1, -1, i64::MIN, i64::MAX, 0x0123_4567_89ab_cdef] {
+            let shown = show_fingerprint(f);
+            assert_eq!(shown.len(), 16, "{shown}");
+            assert_eq!(parse_fingerprint(&shown), Some(f), "{shown}");
+        }
+        for bad in [
+            "",
+            "12",
+            "0123456789abcdefg",
+            "zzzzzzzzzzzzzzzz",
+            "+123456789abcdef",
+        ] {
+            assert_eq!(parse_fingerprint(bad), None, "{bad}");
+        }
+    }
+
     use super::*;
 
     const AD: &str = "شركة نقل عفش بالرياض مع الفك والتركيب والتغليف بأرخص الأسعار \

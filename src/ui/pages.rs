@@ -112,6 +112,20 @@ pub(crate) struct Queue {
     /// The session's CSRF token, in every decision form.
     pub(crate) csrf: String,
     pub(crate) reject_reasons: Vec<Choice>,
+    /// The texts posted most often in the last 72 hours on the sites in view.
+    pub(crate) campaigns: Vec<CampaignView>,
+    /// The queue shows one campaign's copies (its fingerprint).
+    pub(crate) campaign: String,
+}
+
+/// A campaign as the queue page lists it.
+pub(crate) struct CampaignView {
+    pub(crate) fingerprint: String,
+    pub(crate) copies: i64,
+    pub(crate) authors: i64,
+    pub(crate) pending: i64,
+    /// The start of one copy's text.
+    pub(crate) sample: String,
 }
 
 /// Another comment of the same thread, as the comment page lists it.

@@ -4,15 +4,18 @@
 //! identical whichever way a moderator decides.
 
 use super::i18n::describe;
-use super::pages::{Card, Choice, Queue, ReportView, highlight, score_bar};
+use super::pages::{CampaignView, Card, Choice, Queue, ReportView, highlight, score_bar};
 use super::session::{self, Session};
 use crate::app::AppState;
 use crate::http::error::ApiError;
 use crate::http::queue::{DecisionRequest, REJECT_REASONS, apply_decision};
 use crate::moderation::policy::{HeadThresholds, Policy};
+use crate::moderation::signals::{parse_fingerprint, show_fingerprint};
 use crate::moderation::{Field, Reason};
 use crate::service::VerdictResponse;
-use crate::store::{QueueFilter, QueueOrder, QueueRow, ReportRow, SiteRow, SiteScope};
+use crate::store::{
+    CampaignFilter, QueueFilter, QueueOrder, QueueRow, ReportRow, SiteRow, SiteScope,
+};
 use crate::webhooks::rfc3339;
 use axum::Json;
 use axum::extract::{Form, Path, Query, State};
@@ -37,6 +40,9 @@ pub(crate) struct QueueParams {
     older_than: String,
     #[serde(default)]
     order: String,
+    /// One campaign's copies: a fingerprint as `/v1/campaigns` shows it.
+    #[serde(default)]
+    campaign: String,
     #[serde(default)]
     notice: String,
 }
@@ -51,6 +57,7 @@ impl QueueParams {
             ("reason", &self.reason),
             ("older_than", &self.older_than),
             ("order", &self.order),
+            ("campaign", &self.campaign),
         ] {
             if !v.is_empty() {
                 pairs.push(format!("{k}={}", encode(v)));
@@ -128,12 +135,32 @@ async fn load(
             .iter()
             .find(|(value, _)| *value == p.older_than)
             .map(|(_, ms)| state.now() - ms),
-        fingerprint: None,
+        // A fingerprint that does not parse matches nothing rather than everything.
+        fingerprint: non_empty(&p.campaign).map(|c| parse_fingerprint(&c).unwrap_or(0)),
         order,
         limit: PAGE_SIZE,
         after: None,
     };
     let rows = state.store().list_queue(&filter).await?;
+    let campaigns = state
+        .store()
+        .campaigns(&CampaignFilter {
+            scope: filter.scope.clone(),
+            site: filter.site.clone(),
+            since: state.now() - CAMPAIGN_WINDOW_MS,
+            min_copies: 3,
+            limit: 5,
+        })
+        .await?
+        .into_iter()
+        .map(|c| CampaignView {
+            fingerprint: show_fingerprint(c.fingerprint),
+            copies: c.copies,
+            authors: c.authors,
+            pending: c.pending,
+            sample: shorten(&c.sample_body, 140),
+        })
+        .collect();
     let ids: Vec<String> = rows.iter().map(|r| r.comment.id.clone()).collect();
     let reports = state.store().reports_for(&ids).await?;
     let sites: Vec<SiteRow> = state
@@ -190,7 +217,21 @@ async fn load(
             .zip(t.reject_reasons)
             .map(|(code, label)| choice(code, label, ""))
             .collect(),
+        campaigns,
+        campaign: p.campaign.clone(),
     })
+}
+
+/// How far back the queue page looks for campaigns: the default policy's window.
+const CAMPAIGN_WINDOW_MS: i64 = 72 * 3_600_000;
+
+/// The first `n` characters of a text, with an ellipsis when it was longer.
+fn shorten(text: &str, n: usize) -> String {
+    let mut out: String = text.chars().take(n).collect();
+    if text.chars().nth(n).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 /// The code-point spans of one field, from every reason that carries one.

@@ -478,8 +478,35 @@ async fn a_spam_rejection_in_the_form_clears_the_campaign(app: TestApp) {
         );
         ids.push(v["comment_id"].as_str().unwrap().to_string());
     }
+    let (_, other) = pending(&app, &app.api_key, "k-other", "another comment entirely").await;
     let email = user_with_password(&app, "moderator", std::slice::from_ref(&app.site_id)).await;
     let ui = Ui::login(&app, &email).await;
+    // The queue lists the campaign, and its link shows only its copies.
+    let html = ui.page("/ui/queue?lang=en").await;
+    assert!(html.contains("Texts posted again and again"), "{html}");
+    assert!(
+        html.contains("copies: 3 · authors: 3 · waiting: 3"),
+        "{html}"
+    );
+    let start = html
+        .find("/ui/queue?campaign=")
+        .expect("a link to the campaign");
+    let link = &html[start..start + "/ui/queue?campaign=".len() + 16];
+    let html = ui.page(link).await;
+    for id in &ids {
+        assert!(
+            html.contains(&format!("id=\"c-{id}\"")),
+            "{id} missing: {html}"
+        );
+    }
+    assert!(!html.contains(&format!("id=\"c-{other}\"")), "{html}");
+    assert!(
+        html.contains(&format!(
+            "name=\"back\" value=\"{}\"",
+            &link["/ui/queue?".len()..]
+        )),
+        "a decision comes back to the campaign: {html}"
+    );
     let csrf = ui.csrf().await;
     let res = ui
         .post(
