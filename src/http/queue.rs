@@ -8,8 +8,8 @@ use crate::moderation::Reason;
 use crate::moderation::signals::{parse_fingerprint, show_fingerprint};
 use crate::service::VerdictResponse;
 use crate::store::{
-    AuditRow, CampaignFilter, CommentRow, DecisionError, DecisionInput, QueueFilter, QueueOrder,
-    ReportRow, SiteScope, UserAuth,
+    AuditRow, CampaignCounts, CampaignFilter, CommentRow, DecisionError, DecisionInput,
+    QueueFilter, QueueOrder, ReportRow, SiteScope, UserAuth,
 };
 use crate::webhooks::{self, EventComment, OutboxEvent, rfc3339};
 use axum::Json;
@@ -101,13 +101,8 @@ pub struct Campaign {
     pub site_id: String,
     /// The text's fingerprint; `GET /v1/queue?campaign=` lists its pending copies.
     pub fingerprint: String,
-    /// Comments with this text in the window, the first one included.
-    pub copies: i64,
-    pub authors: i64,
-    pub threads: i64,
-    pub pending: i64,
-    pub approved: i64,
-    pub rejected: i64,
+    #[serde(flatten)]
+    pub counts: CampaignCounts,
     pub first_at: String,
     pub last_at: String,
     /// One copy, a pending one if any: rejecting it as `spam` rejects the rest.
@@ -156,12 +151,7 @@ pub async fn campaigns(
         .map(|c| Campaign {
             site_id: c.site_id,
             fingerprint: show_fingerprint(c.fingerprint),
-            copies: c.copies,
-            authors: c.authors,
-            threads: c.threads,
-            pending: c.pending,
-            approved: c.approved,
-            rejected: c.rejected,
+            counts: c.counts,
             first_at: rfc3339(c.first_at),
             last_at: rfc3339(c.last_at),
             sample: CampaignSample {

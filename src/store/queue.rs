@@ -92,16 +92,25 @@ pub struct CampaignFilter {
 pub struct CampaignRow {
     pub site_id: String,
     pub fingerprint: i64,
+    #[sqlx(flatten)]
+    pub counts: CampaignCounts,
+    pub first_at: i64,
+    pub last_at: i64,
+    pub sample_id: String,
+    pub sample_body: String,
+}
+
+/// How many comments of a campaign there are, from how many authors and threads, and
+/// where they stand.
+#[derive(Clone, Copy, Debug, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct CampaignCounts {
+    /// Comments with the text in the window, the first one included.
     pub copies: i64,
     pub authors: i64,
     pub threads: i64,
     pub pending: i64,
     pub approved: i64,
     pub rejected: i64,
-    pub first_at: i64,
-    pub last_at: i64,
-    pub sample_id: String,
-    pub sample_body: String,
 }
 
 /// A queue item with what a moderator needs beside the comment.

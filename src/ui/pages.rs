@@ -121,9 +121,7 @@ pub(crate) struct Queue {
 /// A campaign as the queue page lists it.
 pub(crate) struct CampaignView {
     pub(crate) fingerprint: String,
-    pub(crate) copies: i64,
-    pub(crate) authors: i64,
-    pub(crate) pending: i64,
+    pub(crate) counts: crate::store::CampaignCounts,
     /// The start of one copy's text.
     pub(crate) sample: String,
 }

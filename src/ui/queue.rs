@@ -155,9 +155,7 @@ async fn load(
         .into_iter()
         .map(|c| CampaignView {
             fingerprint: show_fingerprint(c.fingerprint),
-            copies: c.copies,
-            authors: c.authors,
-            pending: c.pending,
+            counts: c.counts,
             sample: shorten(&c.sample_body, 140),
         })
         .collect();
