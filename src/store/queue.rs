@@ -401,21 +401,33 @@ impl Store {
         }
         binds.push(Bind::Int(f.limit));
         let limit = binds.len();
+        // The window's copies through the time-led index (migration 0012): without
+        // statistics SQLite preferred the site-led fingerprint index, which reads the
+        // site's whole history. Then the top groups, then one sample each: picking
+        // the samples in the join made PostgreSQL scan the whole table and pick one
+        // for every group.
+        let recent = match self {
+            Store::Sqlite { .. } => "comments INDEXED BY comments_recent_fingerprint",
+            Store::Postgres(..) => "comments",
+        };
         let sql = format!(
             "SELECT g.site_id, g.fingerprint, g.copies, g.authors, g.threads, g.pending, g.approved, \
              g.rejected, g.first_at, g.last_at, s.id AS sample_id, s.body AS sample_body FROM ( \
-               SELECT site_id, fingerprint, COUNT(*) AS copies, COUNT(DISTINCT author_id) AS authors, \
-               COUNT(DISTINCT thread_id) AS threads, \
-               SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) AS pending, \
-               SUM(CASE WHEN status = 'approved' THEN 1 ELSE 0 END) AS approved, \
-               SUM(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END) AS rejected, \
-               MIN(created_at) AS first_at, MAX(created_at) AS last_at \
-               FROM comments WHERE fingerprint IS NOT NULL AND created_at >= $1 AND deleted_at IS NULL{filter} \
-               GROUP BY site_id, fingerprint HAVING COUNT(*) >= $2) g \
-             JOIN comments s ON s.id = (SELECT c.id FROM comments c WHERE c.site_id = g.site_id \
-               AND c.fingerprint = g.fingerprint AND c.created_at >= $1 AND c.deleted_at IS NULL \
-               ORDER BY CASE WHEN c.status = 'pending' THEN 0 ELSE 1 END, c.created_at DESC, c.id DESC LIMIT 1) \
-             ORDER BY g.copies DESC, g.last_at DESC, g.site_id, g.fingerprint LIMIT ${limit}"
+               SELECT t.*, (SELECT c.id FROM comments c WHERE c.site_id = t.site_id \
+                 AND c.fingerprint = t.fingerprint AND c.created_at >= $1 AND c.deleted_at IS NULL \
+                 ORDER BY CASE WHEN c.status = 'pending' THEN 0 ELSE 1 END, c.created_at DESC, c.id DESC \
+                 LIMIT 1) AS sample FROM ( \
+                 SELECT site_id, fingerprint, COUNT(*) AS copies, COUNT(DISTINCT author_id) AS authors, \
+                 COUNT(DISTINCT thread_id) AS threads, \
+                 SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) AS pending, \
+                 SUM(CASE WHEN status = 'approved' THEN 1 ELSE 0 END) AS approved, \
+                 SUM(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END) AS rejected, \
+                 MIN(created_at) AS first_at, MAX(created_at) AS last_at \
+                 FROM {recent} WHERE fingerprint IS NOT NULL AND created_at >= $1 AND deleted_at IS NULL{filter} \
+                 GROUP BY site_id, fingerprint HAVING COUNT(*) >= $2 \
+                 ORDER BY copies DESC, last_at DESC, site_id, fingerprint LIMIT ${limit}) t) g \
+             JOIN comments s ON s.id = g.sample \
+             ORDER BY g.copies DESC, g.last_at DESC, g.site_id, g.fingerprint"
         );
         let rows = dispatch!(self, read, |pool| {
             bind_all!(
