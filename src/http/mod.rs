@@ -75,6 +75,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(queue::appeal))
         .routes(routes!(queue::list_queue))
         .routes(routes!(queue::campaigns))
+        .routes(routes!(queue::reject_campaign))
         .routes(routes!(queue::claim))
         .routes(routes!(queue::release))
         .routes(routes!(queue::decide))

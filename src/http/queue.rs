@@ -8,8 +8,8 @@ use crate::moderation::Reason;
 use crate::moderation::signals::{parse_fingerprint, show_fingerprint};
 use crate::service::VerdictResponse;
 use crate::store::{
-    AuditRow, CampaignCounts, CampaignFilter, CommentRow, DecisionError, DecisionInput,
-    QueueFilter, QueueOrder, ReportRow, SiteScope, UserAuth,
+    AuditRow, CampaignCounts, CampaignFilter, CampaignReject, CommentRow, DecisionError,
+    DecisionInput, QueueFilter, QueueOrder, ReportRow, SiteScope, UserAuth,
 };
 use crate::webhooks::{self, EventComment, OutboxEvent, rfc3339};
 use axum::Json;
@@ -161,6 +161,90 @@ pub async fn campaigns(
         })
         .collect();
     Ok(Json(CampaignPage { campaigns }))
+}
+
+#[derive(Deserialize, Debug, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignRejectRequest {
+    /// The site the campaign runs on.
+    pub site: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Serialize, Debug, utoipa::ToSchema)]
+pub struct CampaignRejectResponse {
+    /// The copy recorded as the moderator's rejection: later copies follow it.
+    pub comment_id: String,
+    /// The other copies rejected with it.
+    pub copies_rejected: Vec<String>,
+}
+
+/// Reject a campaign as spam: its newest copy that waits or that raqib published is
+/// rejected by the caller, the others in the site's window go with it, and later
+/// copies follow (`duplicates.follow_moderators`). For a campaign none of whose copies
+/// waits in the queue. `404` when no copy is left to reject.
+#[utoipa::path(post, path = "/v1/campaigns/{fingerprint}/reject", tag = "moderation",
+    request_body = CampaignRejectRequest,
+    params(("fingerprint" = String, Path, description = "as /v1/campaigns shows it")),
+    responses((status = 200, body = CampaignRejectResponse), (status = 404, body = Problem),
+        (status = 422, body = Problem)),
+    security(("user_token" = [])))]
+pub async fn reject_campaign(
+    State(state): State<AppState>,
+    UserToken(user): UserToken,
+    Path(fingerprint): Path<String>,
+    ApiJson(req): ApiJson<CampaignRejectRequest>,
+) -> ApiResult<Json<CampaignRejectResponse>> {
+    let decided = reject_campaign_as(&state, &user, &fingerprint, &req).await?;
+    Ok(Json(CampaignRejectResponse {
+        comment_id: decided.row.id,
+        copies_rejected: decided.copies_rejected,
+    }))
+}
+
+/// Validate and apply a campaign rejection; shared with the web UI's campaign list.
+pub(crate) async fn reject_campaign_as(
+    state: &AppState,
+    user: &UserAuth,
+    fingerprint: &str,
+    req: &CampaignRejectRequest,
+) -> ApiResult<crate::store::Decided> {
+    let fingerprint = parse_fingerprint(fingerprint)
+        .ok_or_else(|| ApiError::validation("fingerprint", "a fingerprint from /v1/campaigns"))?;
+    if !user.can_see_site(&req.site) {
+        return Err(ApiError::NotFound);
+    }
+    if req
+        .note
+        .as_deref()
+        .is_some_and(|n| n.chars().count() > 2000)
+    {
+        return Err(ApiError::validation("note", "longer than 2000 characters"));
+    }
+    let policy = state.store().get_site(&req.site).await?.policy()?;
+    let now = state.now();
+    let decided = state
+        .store()
+        .reject_campaign(
+            &CampaignReject {
+                site_id: &req.site,
+                fingerprint,
+                since: policy.duplicates_since(now),
+                user_id: &user.user.id,
+                note: req.note.as_deref(),
+                now,
+            },
+            |row| decision_event(row, "rejected", Some("spam"), now),
+            |copy, source| campaign_copy(copy, source, now),
+        )
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    metrics::counter!("raqib_decisions_total", "decision" => "reject", "decided_by" => "moderator")
+        .increment(1);
+    metrics::counter!("raqib_decisions_total", "decision" => "reject", "decided_by" => "policy")
+        .increment(decided.copies_rejected.len() as u64);
+    Ok(decided)
 }
 
 #[derive(Serialize, Debug, utoipa::ToSchema)]
@@ -424,8 +508,9 @@ fn decision_event(
         detail: reason_code.map(str::to_string),
         ..Reason::default()
     });
-    // A comment that had a final verdict before (reported or appealed) was updated.
-    let update = row.prior_status.is_some();
+    // A comment that had a final verdict before (published, or reported or appealed)
+    // was updated.
+    let update = row.status != "pending" || row.prior_status.is_some();
     verdict_event(row, to_status, "moderator", &reasons, update, now)
 }
 
@@ -550,7 +635,7 @@ pub(crate) async fn apply_decision(
         .decide(
             &input,
             |row| decision_event(row, to_status, input.reason_code, now),
-            |copy| campaign_copy(copy, id, now),
+            |copy, source| campaign_copy(copy, source, now),
         )
         .await?;
     metrics::counter!("raqib_decisions_total", "decision" => req.decision.clone(), "decided_by" => "moderator").increment(1);

@@ -28,8 +28,8 @@ pub use compat::{CompatSite, FeedbackLabelRow, NewFeedbackLabel};
 pub use models::ModelRow;
 pub use outbox::{ClaimedEvent, DeliveryFilter, DeliveryRow, DeliveryState};
 pub use queue::{
-    AuditRow, CampaignCounts, CampaignFilter, CampaignRow, DecisionError, DecisionInput,
-    QueueFilter, QueueOrder, QueueRow, ReportRow, SiteScope,
+    AuditRow, CampaignCounts, CampaignFilter, CampaignReject, CampaignRow, Decided, DecisionError,
+    DecisionInput, QueueFilter, QueueOrder, QueueRow, ReportRow, SiteScope,
 };
 pub use rules::RuleRow;
 pub use sites::{ApiKeyAuth, SiteRow, WebhookTarget};

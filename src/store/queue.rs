@@ -177,6 +177,63 @@ pub struct Decided {
     pub copies_rejected: Vec<String>,
 }
 
+/// Which copies a campaign sweep takes: waiting ones not leased to another moderator
+/// ($4 the moderator, $5 now) and not appeals, and those the machine published.
+const SWEEPABLE: &str = "((status = 'pending' AND is_appeal = 0 \
+    AND (claimed_by IS NULL OR claimed_by = $4 OR claim_expires_at < $5)) \
+    OR (status = 'approved' AND decided_by <> 'moderator'))";
+
+/// A moderator's rejection of a whole campaign as spam.
+#[derive(Clone, Debug)]
+pub struct CampaignReject<'a> {
+    pub site_id: &'a str,
+    pub fingerprint: i64,
+    /// The policy's window: copies since then go.
+    pub since: i64,
+    pub user_id: &'a str,
+    pub note: Option<&'a str>,
+    pub now: i64,
+}
+
+/// Reject, inside `tx`, the copies of `source`'s text found by `copies_select`
+/// ([`Store::copies_select`]) as decided by the policy after the moderator's spam
+/// rejection of `source`; their ids. `copy` gives each copy's reasons and event.
+macro_rules! sweep_copies {
+    ($tx:expr, $select:expr, $source:expr, $since:expr, $user:expr, $actor:expr, $now:expr, $copy:expr) => {{
+        let source: &CommentRow = $source;
+        let copies: Vec<CommentRow> = sqlx::query_as(sqlx::AssertSqlSafe($select))
+            .bind(&source.site_id)
+            .bind(&source.id)
+            .bind($since)
+            .bind($user)
+            .bind($now)
+            .fetch_all(&mut *$tx)
+            .await?;
+        let note = format!("campaign copy of {}", source.id);
+        let mut ids = Vec::with_capacity(copies.len());
+        for c in copies {
+            let (reasons, e) = ($copy)(&c, source.id.as_str());
+            record_decision!(
+                $tx,
+                &c,
+                Recorded {
+                    to_status: "rejected",
+                    decided_by: "policy",
+                    user: $user,
+                    reason_code: Some("spam"),
+                    actor: $actor,
+                    note: Some(note.as_str()),
+                    reasons: Some(reasons.as_str()),
+                    now: $now,
+                }
+            );
+            super::comments::insert_outbox!($tx, e);
+            ids.push(c.id);
+        }
+        ids
+    }};
+}
+
 /// What [`record_decision!`] writes for one comment.
 struct Recorded<'a> {
     to_status: &'a str,
@@ -547,22 +604,13 @@ impl Store {
         &self,
         d: &DecisionInput<'_>,
         event: impl Fn(&CommentRow) -> OutboxEvent,
-        copy: impl Fn(&CommentRow) -> (String, OutboxEvent),
+        copy: impl Fn(&CommentRow, &str) -> (String, OutboxEvent),
     ) -> std::result::Result<Decided, DecisionError> {
         let select = format!(
             "SELECT {COMMENT_COLUMNS} FROM comments WHERE id = $1 AND deleted_at IS NULL{}",
             self.for_update()
         );
-        let copies_select = format!(
-            "SELECT {COMMENT_COLUMNS} FROM comments WHERE site_id = $1 \
-             AND fingerprint = (SELECT fingerprint FROM comments WHERE id = $2) \
-             AND created_at >= $3 AND deleted_at IS NULL AND id <> $2 \
-             AND ((status = 'pending' AND is_appeal = 0 \
-                   AND (claimed_by IS NULL OR claimed_by = $4 OR claim_expires_at < $5)) \
-               OR (status = 'approved' AND decided_by <> 'moderator')) \
-             ORDER BY created_at, id LIMIT {CAMPAIGN_SWEEP_CAP}{}",
-            self.for_update()
-        );
+        let copies_select = self.copies_select();
         let actor = format!("moderator:{}", d.user_id);
         let decided = dispatch!(self, write, |pool| {
             let mut tx = pool.begin().await?;
@@ -619,37 +667,19 @@ impl Store {
             } else {
                 None
             };
-            let mut copies_rejected = Vec::new();
-            if let Some(since) = since {
-                let copies: Vec<CommentRow> = sqlx::query_as(sqlx::AssertSqlSafe(copies_select))
-                    .bind(&row.site_id)
-                    .bind(&row.id)
-                    .bind(since)
-                    .bind(d.user_id)
-                    .bind(d.now)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                let note = format!("campaign copy of {}", row.id);
-                for c in copies {
-                    let (reasons, e) = copy(&c);
-                    record_decision!(
-                        tx,
-                        &c,
-                        Recorded {
-                            to_status: "rejected",
-                            decided_by: "policy",
-                            user: d.user_id,
-                            reason_code: d.reason_code,
-                            actor: &actor,
-                            note: Some(note.as_str()),
-                            reasons: Some(reasons.as_str()),
-                            now: d.now,
-                        }
-                    );
-                    super::comments::insert_outbox!(tx, e);
-                    copies_rejected.push(c.id);
-                }
-            }
+            let copies_rejected = match since {
+                Some(since) => sweep_copies!(
+                    tx,
+                    copies_select,
+                    &row,
+                    since,
+                    d.user_id,
+                    &actor,
+                    d.now,
+                    &copy
+                ),
+                None => Vec::new(),
+            };
             tx.commit().await?;
             row.status = d.to_status.to_string();
             row.decision = decision_word(d.to_status).to_string();
@@ -661,6 +691,95 @@ impl Store {
                 row,
                 copies_rejected,
             }
+        });
+        Ok(decided)
+    }
+
+    /// The copies of a comment's text that a spam rejection takes with it ($1 site,
+    /// $2 the comment, $3 window start, $4 the moderator, $5 now).
+    fn copies_select(&self) -> String {
+        format!(
+            "SELECT {COMMENT_COLUMNS} FROM comments WHERE site_id = $1 \
+             AND fingerprint = (SELECT fingerprint FROM comments WHERE id = $2) \
+             AND created_at >= $3 AND deleted_at IS NULL AND id <> $2 AND {SWEEPABLE} \
+             ORDER BY created_at, id LIMIT {CAMPAIGN_SWEEP_CAP}{}",
+            self.for_update()
+        )
+    }
+
+    /// Reject a campaign as spam on a moderator's word, when no copy of it waits in
+    /// the queue (the machine published them all) or from the campaigns list: its
+    /// newest copy that waits or that the machine published is rejected by the
+    /// moderator, and the others in the window go with it as after any spam
+    /// rejection, in one transaction. From then on later copies follow that
+    /// rejection (`follow_moderators`). `None` when there is no such copy.
+    pub async fn reject_campaign(
+        &self,
+        c: &CampaignReject<'_>,
+        event: impl Fn(&CommentRow) -> OutboxEvent,
+        copy: impl Fn(&CommentRow, &str) -> (String, OutboxEvent),
+    ) -> Result<Option<Decided>> {
+        let select = format!(
+            "SELECT {COMMENT_COLUMNS} FROM comments WHERE site_id = $1 AND fingerprint = $2 \
+             AND created_at >= $3 AND deleted_at IS NULL AND {SWEEPABLE} \
+             ORDER BY created_at DESC, id DESC LIMIT 1{}",
+            self.for_update()
+        );
+        let copies_select = self.copies_select();
+        let actor = format!("moderator:{}", c.user_id);
+        let decided = dispatch!(self, write, |pool| {
+            let mut tx = pool.begin().await?;
+            let row: Option<CommentRow> = sqlx::query_as(sqlx::AssertSqlSafe(select))
+                .bind(c.site_id)
+                .bind(c.fingerprint)
+                .bind(c.since)
+                .bind(c.user_id)
+                .bind(c.now)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(mut row) = row else {
+                return Ok(None);
+            };
+            record_decision!(
+                tx,
+                &row,
+                Recorded {
+                    to_status: "rejected",
+                    decided_by: "moderator",
+                    user: c.user_id,
+                    reason_code: Some("spam"),
+                    actor: &actor,
+                    note: c.note,
+                    reasons: None,
+                    now: c.now,
+                }
+            );
+            let e = event(&row);
+            super::comments::insert_outbox!(tx, e);
+            let copies_rejected = sweep_copies!(
+                tx,
+                copies_select,
+                &row,
+                c.since,
+                c.user_id,
+                &actor,
+                c.now,
+                &copy
+            );
+            tx.commit().await?;
+            if row.status == "approved" {
+                row.prior_status = Some("approved".into());
+            }
+            row.status = "rejected".into();
+            row.decision = "reject".into();
+            row.decided_by = "moderator".into();
+            row.decided_by_user = Some(c.user_id.to_string());
+            row.decided_at = Some(c.now);
+            row.decision_reason = Some("spam".into());
+            Some(Decided {
+                row,
+                copies_rejected,
+            })
         });
         Ok(decided)
     }

@@ -45,6 +45,10 @@ pub fn router() -> Router<AppState> {
         .route("/ui/logout", post(login::logout))
         .route("/ui/queue", get(queue::show))
         .route("/ui/comments/{id}/decision", post(queue::decide))
+        .route(
+            "/ui/campaigns/{fingerprint}/reject",
+            post(queue::reject_campaign),
+        )
         .route("/ui/comments/{id}", get(comment::show))
         .route("/ui/comments/{id}/claim", post(comment::claim))
         .route("/ui/decisions", post(comment::bulk))

@@ -120,6 +120,7 @@ pub(crate) struct Queue {
 
 /// A campaign as the queue page lists it.
 pub(crate) struct CampaignView {
+    pub(crate) site_id: String,
     pub(crate) fingerprint: String,
     pub(crate) counts: crate::store::CampaignCounts,
     /// The start of one copy's text.

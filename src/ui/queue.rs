@@ -8,7 +8,9 @@ use super::pages::{CampaignView, Card, Choice, Queue, ReportView, highlight, sco
 use super::session::{self, Session};
 use crate::app::AppState;
 use crate::http::error::ApiError;
-use crate::http::queue::{DecisionRequest, REJECT_REASONS, apply_decision};
+use crate::http::queue::{
+    CampaignRejectRequest, DecisionRequest, REJECT_REASONS, apply_decision, reject_campaign_as,
+};
 use crate::moderation::policy::{HeadThresholds, Policy};
 use crate::moderation::signals::{parse_fingerprint, show_fingerprint};
 use crate::moderation::{Field, Reason};
@@ -154,6 +156,7 @@ async fn load(
         .await?
         .into_iter()
         .map(|c| CampaignView {
+            site_id: c.site_id,
             fingerprint: show_fingerprint(c.fingerprint),
             counts: c.counts,
             sample: shorten(&c.sample_body, 140),
@@ -355,6 +358,42 @@ pub(crate) struct DecisionForm {
     reason_code: String,
     #[serde(default)]
     back: String,
+}
+
+#[derive(Deserialize, Debug)]
+pub(crate) struct CampaignForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    site: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// `POST /ui/campaigns/{fingerprint}/reject`: every copy of a campaign rejected as
+/// spam, from the queue page's campaign list.
+#[tracing::instrument(skip_all, fields(fingerprint = %fingerprint))]
+pub(crate) async fn reject_campaign(
+    State(state): State<AppState>,
+    session: Session,
+    Path(fingerprint): Path<String>,
+    Form(form): Form<CampaignForm>,
+) -> Response {
+    if !session.csrf_ok(&form.csrf) {
+        return session::forbidden(session.lang);
+    }
+    let req = CampaignRejectRequest {
+        site: form.site.clone(),
+        note: None,
+    };
+    match reject_campaign_as(&state, &session.user, &fingerprint, &req).await {
+        Ok(_) => back_to_queue(&form.back, "campaign"),
+        Err(ApiError::NotFound) => back_to_queue(&form.back, "not_found"),
+        Err(ApiError::Validation { .. }) => back_to_queue(&form.back, "invalid"),
+        Err(other) => {
+            session::internal(session.lang, "rejecting a campaign", &format!("{other:?}"))
+        }
+    }
 }
 
 /// `queue.js` asks for JSON so it can drop the card without reloading.

@@ -10,6 +10,7 @@ both_backends!(with(crate::helpers::rules_only):
     copies_across_threads_and_authors_are_counted_and_held,
     a_spam_rejection_clears_the_pending_copies,
     campaigns_under_way_are_listed_per_site,
+    a_published_campaign_is_rejected_in_one_go,
     duplicate_settings_are_validated_through_the_api,
 );
 
@@ -672,6 +673,118 @@ async fn campaigns_under_way_are_listed_per_site(app: TestApp) {
     assert_eq!(s, 400, "unknown parameters are refused");
     let (s, _) = app.get("/v1/campaigns").await;
     assert_eq!(s, 401, "an API key is not a moderator");
+}
+
+/// A campaign the machine let through entirely: nothing waits in the queue, so the
+/// moderator rejects the campaign itself.
+async fn a_published_campaign_is_rejected_in_one_go(app: TestApp) {
+    let admin = app.user_token("admin", &[]).await;
+    // A weight too small to hold anything.
+    set_duplicates(&app, &admin, json!({"spam_weight": 0.0})).await;
+    let m = app
+        .user_token("moderator", std::slice::from_ref(&app.site_id))
+        .await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let (_, v) = app
+            .submit(&post(
+                &format!("p-{i}"),
+                &format!("a{i}"),
+                &format!("t{i}"),
+                AD,
+            ))
+            .await;
+        assert_eq!(v["decision"], "approve", "{v}");
+        ids.push(v["comment_id"].as_str().unwrap().to_string());
+    }
+    let (_, page) = app.call(Method::GET, &m, "/v1/campaigns", None).await;
+    let fp = page["campaigns"][0]["fingerprint"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no campaign: {page}"))
+        .to_string();
+    let path = format!("/v1/campaigns/{fp}/reject");
+    let body = json!({"site": app.site_id, "note": "election spam"});
+
+    // Another site's moderator, a bad fingerprint, unknown fields: refused.
+    let (other_site, _) = app.other_site().await;
+    let theirs = app.user_token("moderator", &[other_site]).await;
+    let (s, _) = app.call(Method::POST, &theirs, &path, Some(&body)).await;
+    assert_eq!(s, 404);
+    let (s, p) = app
+        .call(Method::POST, &m, "/v1/campaigns/xyz/reject", Some(&body))
+        .await;
+    assert_eq!((s, p["field"].as_str()), (422, Some("fingerprint")), "{p}");
+    let (s, _) = app
+        .call(
+            Method::POST,
+            &m,
+            &path,
+            Some(&json!({"site": app.site_id, "why": 1})),
+        )
+        .await;
+    assert_eq!(s, 422, "unknown fields are refused");
+    for id in &ids {
+        let (_, c) = app.get(&format!("/v1/comments/{id}")).await;
+        assert_eq!(c["status"], "approved", "nothing changed yet: {c}");
+    }
+
+    // The newest copy is the moderator's rejection, the others go with it.
+    let (s, r) = app.call(Method::POST, &m, &path, Some(&body)).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["comment_id"], ids[2].as_str(), "{r}");
+    let mut taken: Vec<&str> = r["copies_rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    taken.sort_unstable();
+    let mut expected = vec![ids[0].as_str(), ids[1].as_str()];
+    expected.sort_unstable();
+    assert_eq!(taken, expected, "{r}");
+    let (_, c) = app.get(&format!("/v1/comments/{}", ids[2])).await;
+    assert_eq!(
+        (&c["status"], &c["decided_by"]),
+        (&json!("rejected"), &json!("moderator")),
+        "{c}"
+    );
+    let (_, c) = app.get(&format!("/v1/comments/{}", ids[0])).await;
+    assert_eq!(
+        (&c["status"], &c["decided_by"]),
+        (&json!("rejected"), &json!("policy")),
+        "{c}"
+    );
+    let (_, feed) = app.get("/v1/events?limit=500").await;
+    let kinds: Vec<&str> = feed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["comment"]["status"] == "rejected")
+        .filter_map(|e| e["type"].as_str())
+        .collect();
+    assert_eq!(
+        kinds, ["comment.updated"; 3],
+        "published copies are taken down: {feed}"
+    );
+    let (_, log) = app
+        .call(
+            Method::GET,
+            &admin,
+            &format!("/v1/audit?comment={}", ids[2]),
+            None,
+        )
+        .await;
+    assert_eq!(log["entries"][0]["note"], "election spam", "{log}");
+
+    // Later copies follow the moderator; nothing is left to reject.
+    let (_, v) = app.submit(&post("p-9", "a9", "t9", AD)).await;
+    assert_eq!(
+        (&v["decision"], &v["decided_by"]),
+        (&json!("reject"), &json!("policy")),
+        "{v}"
+    );
+    let (s, _) = app.call(Method::POST, &m, &path, Some(&body)).await;
+    assert_eq!(s, 404, "every copy is rejected already");
 }
 
 async fn duplicate_settings_are_validated_through_the_api(app: TestApp) {

@@ -16,6 +16,7 @@ both_backends!(
     highlights_sit_on_the_matched_arabic_words,
     a_form_decision_changes_the_status,
     a_spam_rejection_in_the_form_clears_the_campaign,
+    a_published_campaign_is_rejected_from_the_queue_page,
     a_fetch_decision_answers_json,
     language_switch_lays_the_page_out_right_to_left,
     logout_ends_the_session,
@@ -533,6 +534,62 @@ async fn a_spam_rejection_in_the_form_clears_the_campaign(app: TestApp) {
         )),
         "{html}"
     );
+}
+
+/// Every copy published, none waiting: the campaign list's button rejects them all.
+async fn a_published_campaign_is_rejected_from_the_queue_page(app: TestApp) {
+    let text = "نرجو من الجميع حضور الاجتماع العام لسكان الحي مساء الجمعة في قاعة البلدية";
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let mut c = comment(&format!("k{i}"), text);
+        c["author"]["id"] = json!(format!("reader-{i}"));
+        let (status, v) = app.submit(&c).await;
+        assert_eq!(
+            (status, v["status"].as_str()),
+            (201, Some("approved")),
+            "{v}"
+        );
+        ids.push(v["comment_id"].as_str().unwrap().to_string());
+    }
+    let email = user_with_password(&app, "moderator", std::slice::from_ref(&app.site_id)).await;
+    let ui = Ui::login(&app, &email).await;
+    let html = ui.page("/ui/queue?lang=en").await;
+    assert!(html.contains("waiting: 0"), "{html}");
+    assert!(
+        !html.contains("/ui/queue?campaign="),
+        "nothing waits: {html}"
+    );
+    let start = html.find("/ui/campaigns/").expect("a reject form");
+    let action = &html[start..start + "/ui/campaigns/".len() + 16 + "/reject".len()];
+    assert!(action.ends_with("/reject"), "{action}");
+    let csrf = ui.csrf().await;
+    // Without the CSRF token nothing happens.
+    let res = ui.post(action, &[("site", &app.site_id)]).await;
+    assert_eq!(res.status(), 403);
+    assert_eq!(status_of(&app, &ids[0]).await, "approved");
+    let res = ui
+        .post(
+            action,
+            &[
+                ("csrf", &csrf),
+                ("site", &app.site_id),
+                ("back", "order=risk"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()[LOCATION],
+        "/ui/queue?order=risk&notice=campaign"
+    );
+    for id in &ids {
+        assert_eq!(status_of(&app, id).await, "rejected", "{id}");
+    }
+    // Nothing is left: said on the page, not an error.
+    let res = ui
+        .post(action, &[("csrf", &csrf), ("site", &app.site_id)])
+        .await;
+    assert_eq!(res.headers()[LOCATION], "/ui/queue?notice=not_found");
 }
 
 async fn a_fetch_decision_answers_json(app: TestApp) {
