@@ -33,6 +33,14 @@ fn check_site(user: &UserAuth, site: Option<&str>) -> ApiResult<()> {
     }
 }
 
+/// A moderator's note is kept in the audit log: at most 2,000 characters.
+fn check_note(note: Option<&str>) -> ApiResult<()> {
+    if note.is_some_and(|n| n.chars().count() > 2000) {
+        return Err(ApiError::validation("note", "longer than 2000 characters"));
+    }
+    Ok(())
+}
+
 /// `90`, `90s`, `15m`, `2h`, `1d` → milliseconds.
 fn parse_age(s: &str) -> Option<i64> {
     let s = s.trim();
@@ -215,13 +223,7 @@ pub(crate) async fn reject_campaign_as(
     if !user.can_see_site(&req.site) {
         return Err(ApiError::NotFound);
     }
-    if req
-        .note
-        .as_deref()
-        .is_some_and(|n| n.chars().count() > 2000)
-    {
-        return Err(ApiError::validation("note", "longer than 2000 characters"));
-    }
+    check_note(req.note.as_deref())?;
     let policy = state.store().get_site(&req.site).await?.policy()?;
     let now = state.now();
     let decided = state
@@ -612,13 +614,7 @@ pub(crate) async fn apply_decision(
         }
         _ => {}
     }
-    if req
-        .note
-        .as_deref()
-        .is_some_and(|n| n.chars().count() > 2000)
-    {
-        return Err(ApiError::validation("note", "longer than 2000 characters"));
-    }
+    check_note(req.note.as_deref())?;
     let now = state.now();
     let scope = scope(user);
     let input = DecisionInput {

@@ -462,23 +462,25 @@ async fn a_form_decision_changes_the_status(app: TestApp) {
     );
 }
 
-/// Rejecting one held campaign copy as spam takes the pending copies with it, and the
-/// page says so; the copy's page explains why it was rejected.
-async fn a_spam_rejection_in_the_form_clears_the_campaign(app: TestApp) {
-    premoderate(&app, &app.site_id).await;
+/// Three readers post the same text (a campaign); their ids. Each is `status`.
+async fn post_copies(app: &TestApp, status: &str) -> Vec<String> {
     let text = "نرجو من الجميع حضور الاجتماع العام لسكان الحي مساء الجمعة في قاعة البلدية";
     let mut ids = Vec::new();
     for i in 0..3 {
         let mut c = comment(&format!("k{i}"), text);
         c["author"]["id"] = json!(format!("reader-{i}"));
-        let (status, v) = app.submit(&c).await;
-        assert_eq!(
-            (status, v["status"].as_str()),
-            (201, Some("pending")),
-            "{v}"
-        );
+        let (code, v) = app.submit(&c).await;
+        assert_eq!((code, v["status"].as_str()), (201, Some(status)), "{v}");
         ids.push(v["comment_id"].as_str().unwrap().to_string());
     }
+    ids
+}
+
+/// Rejecting one held campaign copy as spam takes the pending copies with it, and the
+/// page says so; the copy's page explains why it was rejected.
+async fn a_spam_rejection_in_the_form_clears_the_campaign(app: TestApp) {
+    premoderate(&app, &app.site_id).await;
+    let ids = post_copies(&app, "pending").await;
     let (_, other) = pending(&app, &app.api_key, "k-other", "another comment entirely").await;
     let email = user_with_password(&app, "moderator", std::slice::from_ref(&app.site_id)).await;
     let ui = Ui::login(&app, &email).await;
@@ -538,19 +540,7 @@ async fn a_spam_rejection_in_the_form_clears_the_campaign(app: TestApp) {
 
 /// Every copy published, none waiting: the campaign list's button rejects them all.
 async fn a_published_campaign_is_rejected_from_the_queue_page(app: TestApp) {
-    let text = "نرجو من الجميع حضور الاجتماع العام لسكان الحي مساء الجمعة في قاعة البلدية";
-    let mut ids = Vec::new();
-    for i in 0..3 {
-        let mut c = comment(&format!("k{i}"), text);
-        c["author"]["id"] = json!(format!("reader-{i}"));
-        let (status, v) = app.submit(&c).await;
-        assert_eq!(
-            (status, v["status"].as_str()),
-            (201, Some("approved")),
-            "{v}"
-        );
-        ids.push(v["comment_id"].as_str().unwrap().to_string());
-    }
+    let ids = post_copies(&app, "approved").await;
     let email = user_with_password(&app, "moderator", std::slice::from_ref(&app.site_id)).await;
     let ui = Ui::login(&app, &email).await;
     let html = ui.page("/ui/queue?lang=en").await;
