@@ -723,6 +723,9 @@ async fn a_published_campaign_is_rejected_in_one_go(app: TestApp) {
         )
         .await;
     assert_eq!(s, 422, "unknown fields are refused");
+    let long = json!({"site": app.site_id, "note": "x".repeat(2001)});
+    let (s, p) = app.call(Method::POST, &m, &path, Some(&long)).await;
+    assert_eq!((s, p["field"].as_str()), (422, Some("note")), "{p}");
     for id in &ids {
         let (_, c) = app.get(&format!("/v1/comments/{id}")).await;
         assert_eq!(c["status"], "approved", "nothing changed yet: {c}");
