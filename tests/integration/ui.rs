@@ -549,6 +549,12 @@ async fn a_published_campaign_is_rejected_from_the_queue_page(app: TestApp) {
         !html.contains("/ui/queue?campaign="),
         "nothing waits: {html}"
     );
+    assert!(
+        html.contains(
+            "data-confirm=\"Reject every copy of this text as spam, published ones included?\""
+        ),
+        "the page asks before taking published comments down: {html}"
+    );
     let start = html.find("/ui/campaigns/").expect("a reject form");
     let action = &html[start..start + "/ui/campaigns/".len() + 16 + "/reject".len()];
     assert!(action.ends_with("/reject"), "{action}");

@@ -5,6 +5,12 @@
 //   s      skip     x  select for bulk     o  open the comment page     ?  help
 (function () {
   "use strict";
+  // Rejecting a whole campaign is asked twice: it can take down published comments.
+  Array.prototype.forEach.call(document.querySelectorAll("form.campaign-reject"), function (f) {
+    f.addEventListener("submit", function (e) {
+      if (!window.confirm(f.getAttribute("data-confirm") || "")) { e.preventDefault(); }
+    });
+  });
   var list = document.querySelector(".cards");
   if (!list) { return; }
   var csrf = list.getAttribute("data-csrf") || "";
