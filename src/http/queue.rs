@@ -85,6 +85,22 @@ pub struct QueueQuery {
     pub cursor: Option<String>,
 }
 
+/// How far back campaigns are listed unless asked otherwise: the default policy's
+/// window.
+pub(crate) const CAMPAIGN_WINDOW_MS: i64 = 72 * 3_600_000;
+
+/// Texts posted fewer times are not listed unless asked otherwise: the first comment
+/// and the default policy's two earlier copies.
+pub(crate) const CAMPAIGN_MIN_COPIES: i64 = 3;
+
+/// Count campaign copies rejected with a moderator's decision as the policy's.
+fn count_swept(copies: &[String]) {
+    if !copies.is_empty() {
+        metrics::counter!("raqib_decisions_total", "decision" => "reject", "decided_by" => "policy")
+            .increment(copies.len() as u64);
+    }
+}
+
 #[derive(Deserialize, Debug, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct CampaignQuery {
@@ -135,12 +151,12 @@ pub async fn campaigns(
 ) -> ApiResult<Json<CampaignPage>> {
     check_site(&user, q.site.as_deref())?;
     let within = match q.within.as_deref() {
-        None => 72 * 3_600_000,
+        None => CAMPAIGN_WINDOW_MS,
         Some(w) => parse_age(w)
             .filter(|ms| (1..=90 * 86_400_000).contains(ms))
             .ok_or_else(|| ApiError::validation("within", "seconds or 15m, 2h, 1d; at most 90d"))?,
     };
-    let min_copies = q.min_copies.unwrap_or(3);
+    let min_copies = q.min_copies.unwrap_or(CAMPAIGN_MIN_COPIES);
     if !(2..=100_000).contains(&min_copies) {
         return Err(ApiError::validation("min_copies", "from 2 to 100000"));
     }
@@ -164,7 +180,7 @@ pub async fn campaigns(
             last_at: rfc3339(c.last_at),
             sample: CampaignSample {
                 comment_id: c.sample_id,
-                body: c.sample_body.chars().take(500).collect(),
+                body: crate::compat::truncate_chars(&c.sample_body, 500),
             },
         })
         .collect();
@@ -244,8 +260,7 @@ pub(crate) async fn reject_campaign_as(
         .ok_or(ApiError::NotFound)?;
     metrics::counter!("raqib_decisions_total", "decision" => "reject", "decided_by" => "moderator")
         .increment(1);
-    metrics::counter!("raqib_decisions_total", "decision" => "reject", "decided_by" => "policy")
-        .increment(decided.copies_rejected.len() as u64);
+    count_swept(&decided.copies_rejected);
     Ok(decided)
 }
 
@@ -510,10 +525,7 @@ fn decision_event(
         detail: reason_code.map(str::to_string),
         ..Reason::default()
     });
-    // A comment that had a final verdict before (published, or reported or appealed)
-    // was updated.
-    let update = row.status != "pending" || row.prior_status.is_some();
-    verdict_event(row, to_status, "moderator", &reasons, update, now)
+    verdict_event(row, to_status, "moderator", &reasons, now)
 }
 
 /// The new reasons (JSON) and the event of a campaign copy rejected with a moderator's
@@ -528,8 +540,7 @@ fn campaign_copy(row: &CommentRow, source: &str, now: i64) -> (String, OutboxEve
         detail: Some(source.to_string()),
         ..Reason::default()
     });
-    let update = row.status != "pending" || row.prior_status.is_some();
-    let e = verdict_event(row, "rejected", "policy", &reasons, update, now);
+    let e = verdict_event(row, "rejected", "policy", &reasons, now);
     (
         serde_json::to_string(&reasons).unwrap_or_else(|_| row.reasons.clone()),
         e,
@@ -541,9 +552,11 @@ fn verdict_event(
     to_status: &str,
     decided_by: &str,
     reasons: &[Reason],
-    update: bool,
     now: i64,
 ) -> OutboxEvent {
+    // A comment that had a final verdict before (published, or reported or appealed)
+    // was updated.
+    let update = row.status != "pending" || row.prior_status.is_some();
     let comment = EventComment {
         comment_id: &row.id,
         external_id: &row.external_id,
@@ -635,10 +648,7 @@ pub(crate) async fn apply_decision(
         )
         .await?;
     metrics::counter!("raqib_decisions_total", "decision" => req.decision.clone(), "decided_by" => "moderator").increment(1);
-    if !decided.copies_rejected.is_empty() {
-        metrics::counter!("raqib_decisions_total", "decision" => "reject", "decided_by" => "policy")
-            .increment(decided.copies_rejected.len() as u64);
-    }
+    count_swept(&decided.copies_rejected);
     Ok(DecisionResponse {
         verdict: VerdictResponse::from_row(&decided.row)?,
         copies_rejected: decided.copies_rejected,

@@ -182,7 +182,7 @@ impl Policy {
         self.counts_copies() && self.duplicates.follow_moderators && copies.rejected_as_spam
     }
 
-    /// When a moderator's decision rejects the pending copies of its text as well:
+    /// When a moderator's decision rejects the other copies of its text as well:
     /// a rejection with the reason `spam` under `follow_moderators`, which from then
     /// on rejects every later copy too. Returns the start of the window whose copies
     /// go with it. A rejection for another reason (off topic, a personal attack) is

@@ -165,12 +165,12 @@ pub struct DecisionInput<'a> {
     pub now: i64,
 }
 
-/// The most pending campaign copies one moderator decision rejects with it; a
-/// larger campaign is cleared by the next decision on one of its copies.
+/// The most campaign copies one moderator decision rejects with it; a larger
+/// campaign is cleared by the next decision on one of its copies.
 pub(crate) const CAMPAIGN_SWEEP_CAP: usize = 500;
 
-/// A decision as stored: the decided comment, and the pending copies of its text
-/// that were rejected with it.
+/// A decision as stored: the decided comment, and the copies of its text that were
+/// rejected with it.
 #[derive(Debug)]
 pub struct Decided {
     pub row: CommentRow,
@@ -216,7 +216,7 @@ macro_rules! sweep_copies {
             record_decision!(
                 $tx,
                 &c,
-                Recorded {
+                &Recorded {
                     to_status: "rejected",
                     decided_by: "policy",
                     user: $user,
@@ -247,6 +247,28 @@ struct Recorded<'a> {
     now: i64,
 }
 
+impl Recorded<'_> {
+    /// The row as [`record_decision!`] leaves it in the database.
+    fn apply(&self, row: &mut CommentRow) {
+        if row.status == "approved" {
+            row.prior_status = Some("approved".into());
+        }
+        row.status = self.to_status.to_string();
+        row.decision = decision_word(self.to_status).to_string();
+        row.decided_by = self.decided_by.to_string();
+        row.decided_by_user = Some(self.user.to_string());
+        row.decided_at = Some(self.now);
+        row.decision_reason = self.reason_code.map(str::to_string);
+        row.claimed_by = None;
+        row.claim_expires_at = None;
+        row.appeal_excluded_user = None;
+        row.updated_at = self.now;
+        if let Some(reasons) = self.reasons {
+            reasons.clone_into(&mut row.reasons);
+        }
+    }
+}
+
 fn decision_word(to_status: &str) -> &'static str {
     if to_status == "approved" {
         "approve"
@@ -262,7 +284,7 @@ fn decision_word(to_status: &str) -> &'static str {
 macro_rules! record_decision {
     ($tx:expr, $row:expr, $r:expr) => {{
         let row: &CommentRow = $row;
-        let r: Recorded<'_> = $r;
+        let r: &Recorded<'_> = $r;
         sqlx::query(
             "UPDATE comments SET status = $1, decision = $2, decided_by = $3, decided_by_user = $4, \
              decided_at = $5, decision_reason = $6, claimed_by = NULL, claim_expires_at = NULL, updated_at = $5, \
@@ -633,20 +655,17 @@ impl Store {
             if row.appeal_excluded_user.as_deref() == Some(d.user_id) {
                 return Err(DecisionError::SameModerator);
             }
-            record_decision!(
-                tx,
-                &row,
-                Recorded {
-                    to_status: d.to_status,
-                    decided_by: "moderator",
-                    user: d.user_id,
-                    reason_code: d.reason_code,
-                    actor: &actor,
-                    note: d.note,
-                    reasons: None,
-                    now: d.now,
-                }
-            );
+            let recorded = Recorded {
+                to_status: d.to_status,
+                decided_by: "moderator",
+                user: d.user_id,
+                reason_code: d.reason_code,
+                actor: &actor,
+                note: d.note,
+                reasons: None,
+                now: d.now,
+            };
+            record_decision!(tx, &row, &recorded);
             let e = event(&row);
             super::comments::insert_outbox!(tx, e);
 
@@ -681,12 +700,7 @@ impl Store {
                 None => Vec::new(),
             };
             tx.commit().await?;
-            row.status = d.to_status.to_string();
-            row.decision = decision_word(d.to_status).to_string();
-            row.decided_by = "moderator".into();
-            row.decided_by_user = Some(d.user_id.to_string());
-            row.decided_at = Some(d.now);
-            row.decision_reason = d.reason_code.map(str::to_string);
+            recorded.apply(&mut row);
             Decided {
                 row,
                 copies_rejected,
@@ -740,20 +754,17 @@ impl Store {
             let Some(mut row) = row else {
                 return Ok(None);
             };
-            record_decision!(
-                tx,
-                &row,
-                Recorded {
-                    to_status: "rejected",
-                    decided_by: "moderator",
-                    user: c.user_id,
-                    reason_code: Some("spam"),
-                    actor: &actor,
-                    note: c.note,
-                    reasons: None,
-                    now: c.now,
-                }
-            );
+            let recorded = Recorded {
+                to_status: "rejected",
+                decided_by: "moderator",
+                user: c.user_id,
+                reason_code: Some("spam"),
+                actor: &actor,
+                note: c.note,
+                reasons: None,
+                now: c.now,
+            };
+            record_decision!(tx, &row, &recorded);
             let e = event(&row);
             super::comments::insert_outbox!(tx, e);
             let copies_rejected = sweep_copies!(
@@ -767,15 +778,7 @@ impl Store {
                 &copy
             );
             tx.commit().await?;
-            if row.status == "approved" {
-                row.prior_status = Some("approved".into());
-            }
-            row.status = "rejected".into();
-            row.decision = "reject".into();
-            row.decided_by = "moderator".into();
-            row.decided_by_user = Some(c.user_id.to_string());
-            row.decided_at = Some(c.now);
-            row.decision_reason = Some("spam".into());
+            recorded.apply(&mut row);
             Some(Decided {
                 row,
                 copies_rejected,

@@ -9,7 +9,8 @@ use super::session::{self, Session};
 use crate::app::AppState;
 use crate::http::error::ApiError;
 use crate::http::queue::{
-    CampaignRejectRequest, DecisionRequest, REJECT_REASONS, apply_decision, reject_campaign_as,
+    CAMPAIGN_MIN_COPIES, CAMPAIGN_WINDOW_MS, CampaignRejectRequest, DecisionRequest,
+    REJECT_REASONS, apply_decision, reject_campaign_as,
 };
 use crate::moderation::policy::{HeadThresholds, Policy};
 use crate::moderation::signals::{parse_fingerprint, show_fingerprint};
@@ -150,7 +151,7 @@ async fn load(
             scope: filter.scope.clone(),
             site: filter.site.clone(),
             since: state.now() - CAMPAIGN_WINDOW_MS,
-            min_copies: 3,
+            min_copies: CAMPAIGN_MIN_COPIES,
             limit: 5,
         })
         .await?
@@ -223,13 +224,10 @@ async fn load(
     })
 }
 
-/// How far back the queue page looks for campaigns: the default policy's window.
-const CAMPAIGN_WINDOW_MS: i64 = 72 * 3_600_000;
-
 /// The first `n` characters of a text, with an ellipsis when it was longer.
 fn shorten(text: &str, n: usize) -> String {
-    let mut out: String = text.chars().take(n).collect();
-    if text.chars().nth(n).is_some() {
+    let mut out = crate::compat::truncate_chars(text, n);
+    if out.len() < text.len() {
         out.push('…');
     }
     out
