@@ -21,16 +21,22 @@ pub const SPLIT_RULE: &str =
     "FNV-1a-64(id) % 100: 0-79 train, 80-89 validation (stack fit + calibration), 90-99 test";
 
 pub fn split_of(id: &str) -> Split {
+    match split_bucket(id) {
+        0..=79 => Split::Train,
+        80..=89 => Split::Validation,
+        _ => Split::Test,
+    }
+}
+
+/// `FNV-1a-64(id) % 100`, the number [`split_of`] cuts into train, validation and
+/// test; training also uses it to deal rows into cross-fitting folds.
+pub fn split_bucket(id: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in id.bytes() {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    match h % 100 {
-        0..=79 => Split::Train,
-        80..=89 => Split::Validation,
-        _ => Split::Test,
-    }
+    h % 100
 }
 
 /// One labelled row; `None` = the dataset says nothing about that head.

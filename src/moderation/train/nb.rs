@@ -5,7 +5,6 @@
 //! rows cannot be densified.
 
 use super::{Plan, Row};
-use crate::moderation::eval::data::{self, Split};
 use crate::moderation::features::{self, FeatureConfig};
 use crate::moderation::normalize;
 use indicatif::ProgressBar;
@@ -16,21 +15,41 @@ use indicatif::ProgressBar;
 /// scaled to average 1 per head so `alpha` keeps its usual meaning of "pseudo-count".
 pub(super) type Roles = Vec<[Option<(bool, f64)>; 2]>;
 
-/// `power` is `[spam, abuse]`.
-pub(super) fn roles(rows: &[Row], plan: &Plan, power: [f64; 2]) -> Roles {
+/// `power` is `[spam, abuse]`. With `per_dataset[h]` the power applies to the
+/// dataset's train rows and the total is split evenly between its classes, so a set's
+/// class mix never reaches the sparse stage (`TrainArgs::abuse_balance`).
+/// Only rows for which `learn(row)` holds get a role.
+pub(super) fn roles(
+    rows: &[Row],
+    plan: &Plan,
+    power: [f64; 2],
+    per_dataset: [bool; 2],
+    learn: &dyn Fn(usize) -> bool,
+) -> Roles {
     let mut role: Roles = vec![[None, None]; rows.len()];
     for (h, examples) in plan.heads.iter().enumerate() {
-        let train: Vec<_> = examples
-            .iter()
-            .filter(|e| data::split_of(&rows[e.row].id) == Split::Train)
-            .collect();
+        let train: Vec<_> = examples.iter().filter(|e| learn(e.row)).collect();
         let mut sizes = vec![0usize; plan.groups[h].len()];
         for e in &train {
             sizes[e.group] += 1;
         }
+        // Train rows per dataset (the group name up to its `:class`).
+        let dataset = |g: usize| plan.groups[h][g].0.rsplit_once(':').map_or("", |(d, _)| d);
+        let mut per_set: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
+        for (g, &n) in sizes.iter().enumerate() {
+            let e = per_set.entry(dataset(g)).or_default();
+            e.0 += n;
+            e.1 += 1;
+        }
         let raw = |g: usize| {
             let n = sizes[g].max(1) as f64;
-            f64::from(plan.groups[h][g].1) * n.powf(power[h]) / n
+            let total = if per_dataset[h] {
+                let (rows, classes) = per_set[dataset(g)];
+                (rows.max(1) as f64).powf(power[h]) / classes as f64
+            } else {
+                n.powf(power[h])
+            };
+            f64::from(plan.groups[h][g].1) * total / n
         };
         let total: f64 = train.iter().map(|e| raw(e.group)).sum();
         let scale = if total > 0.0 {
