@@ -111,6 +111,18 @@ fn packs_catch_the_kinds_they_were_written_for() {
             "en-spam-misc",
             Action::Review,
         ),
+        // "Message us in private": adds to the spam score, glued or not.
+        (
+            "شقق مفروشة للإيجار اليومي بأسعار مناسبة، راسلونا على الخاص",
+            "contact-private",
+            Action::Score,
+        ),
+        ("للتفاصيل ابعتلي بالخاص", "contact-private", Action::Score),
+        (
+            "العرض لفترة محدودة ردوا عالخاص",
+            "contact-private",
+            Action::Score,
+        ),
     ];
     for (text, rule, action) in cases {
         let (ids, strongest) = run(&set, text);
@@ -169,6 +181,14 @@ fn packs_leave_the_news_sentences_alone() {
         (
             "اشتركت في القناة الرياضية الجديدة وخدمتها ممتازة",
             "ar-spam-self-promo",
+        ),
+        (
+            "على القطاع الخاص أن يتحمل جزءا من كلفة الدعم",
+            "contact-private",
+        ),
+        (
+            "الفرق بين التعليم العام والتعليم الخاص في المدن الكبرى",
+            "contact-private",
         ),
     ];
     for (text, rule) in cases {
