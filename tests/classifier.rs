@@ -175,6 +175,63 @@ mod training {
         assert!(score_text(&a, "thanks for the report").abuse < 0.5);
         assert!(score_text(&a, "win cash now call 0501234567").spam > 0.5);
     }
+
+    /// `--stack-drop head:input` zeroes that input's weight in that head only, and a
+    /// misspelt input is refused by name; `--abuse-balance` is recorded and changes
+    /// the abuse head.
+    #[test]
+    fn stack_drops_and_balance_are_applied_and_recorded() {
+        let rows = fixture();
+        let plain = train(&rows, &args(7)).unwrap();
+        let names = plain.meta().hyperparameters["stack_inputs"].clone();
+        let col = names
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|n| n == "upper_frac")
+            .unwrap();
+        assert_ne!(plain.meta().spam.weights[col], 0.0);
+        let dropped = train(
+            &rows,
+            &TrainArgs {
+                stack_drop: vec!["spam:upper_frac".into()],
+                ..args(7)
+            },
+        )
+        .unwrap();
+        assert_eq!(dropped.meta().spam.weights[col], 0.0);
+        assert_ne!(dropped.meta().abuse.weights[col], 0.0, "only the spam head");
+        assert_eq!(
+            dropped.meta().hyperparameters["stack_drop"],
+            serde_json::json!(["spam:upper_frac"])
+        );
+        for bad in ["spam:upper_fraction", "toxicity:upper_frac", "upper_frac"] {
+            let err = train(
+                &rows,
+                &TrainArgs {
+                    stack_drop: vec![bad.into()],
+                    ..args(7)
+                },
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains(bad), "{bad}: {err}");
+        }
+        let balanced = train(
+            &rows,
+            &TrainArgs {
+                abuse_balance: true,
+                ..args(7)
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            balanced.meta().hyperparameters["abuse_balance_per_dataset"],
+            true
+        );
+        assert_ne!(balanced.meta().abuse.weights, plain.meta().abuse.weights);
+        assert_eq!(balanced.meta().spam.weights, plain.meta().spam.weights);
+    }
 }
 
 #[test]
