@@ -381,7 +381,7 @@ pub(crate) async fn reject_campaign(
         return session::forbidden(session.lang);
     }
     let req = CampaignRejectRequest {
-        site: form.site.clone(),
+        site: form.site,
         note: None,
     };
     match reject_campaign_as(&state, &session.user, &fingerprint, &req).await {

@@ -371,8 +371,16 @@ pub fn train(rows: &[Row], args: &TrainArgs) -> anyhow::Result<Model> {
     // Stack inputs of the rows the dense stage is fitted on, each scored by a sparse
     // model that never saw it: the validation split by the final model, or each
     // fold by a model trained on the other folds.
+    let stacked = |row: usize| {
+        if folds > 0 {
+            in_fit(row)
+        } else {
+            data::split_of(&rows[row].id) == Split::Validation
+        }
+    };
     let mut inputs: BTreeMap<usize, super::classifier::StackInputs> = BTreeMap::new();
-    let mut score_rows = |model: &Model, pick: &dyn Fn(usize) -> bool, pb: &ProgressBar| {
+    let pb = bar(rows.len(), "stack inputs")?;
+    let mut score_rows = |model: &Model, pick: &dyn Fn(usize) -> bool| {
         for ex in plan.heads.iter().flatten() {
             if pick(ex.row) && !inputs.contains_key(&ex.row) {
                 let text = &rows[ex.row].text;
@@ -385,46 +393,35 @@ pub fn train(rows: &[Row], args: &TrainArgs) -> anyhow::Result<Model> {
             }
         }
     };
-    let pb = bar(rows.len(), "stack inputs")?;
     for fold in 0..folds {
         pb.set_message(format!("fold {}/{folds}", fold + 1));
         let learn = |row: usize| in_fit(row) && fold_of(row) != fold;
         let weights = sparse(&nb::roles(rows, &plan, powers, balance, &learn));
         let fold_model = Model::from_parts(meta.clone(), weights)?;
-        score_rows(&fold_model, &|row| in_fit(row) && fold_of(row) == fold, &pb);
+        score_rows(&fold_model, &|row| stacked(row) && fold_of(row) == fold);
     }
     let buckets = sparse(&role);
     drop(cached);
     if folds == 0 {
         let nb_model = Model::from_parts(meta.clone(), buckets.clone())?;
-        score_rows(
-            &nb_model,
-            &|row| data::split_of(&rows[row].id) == Split::Validation,
-            &pb,
-        );
+        score_rows(&nb_model, &stacked);
     }
     pb.finish_and_clear();
-    let stacked = |row: usize| {
-        if folds > 0 {
-            in_fit(row)
-        } else {
-            data::split_of(&rows[row].id) == Split::Validation
-        }
-    };
     for h in 0..2 {
         let val: Vec<&Example> = plan.heads[h].iter().filter(|e| stacked(e.row)).collect();
         let picked = resample(&val, &plan.groups[h], args.group_rows, args.seed, rows);
-        let mut x: Vec<Vec<f32>> = picked
+        let x: Vec<Vec<f32>> = picked
             .iter()
-            .map(|e| inputs.get(&e.row).map_or_else(Vec::new, |i| i[h].to_vec()))
-            .collect();
-        for col in &dropped[h] {
-            for row in &mut x {
-                if let Some(v) = row.get_mut(*col) {
-                    *v = 0.0;
+            .map(|e| {
+                let mut x = inputs.get(&e.row).map_or_else(Vec::new, |i| i[h].to_vec());
+                for &col in &dropped[h] {
+                    if let Some(v) = x.get_mut(col) {
+                        *v = 0.0;
+                    }
                 }
-            }
-        }
+                x
+            })
+            .collect();
         let y: Vec<bool> = picked.iter().map(|e| e.label).collect();
         let lin = stack::fit(&x, &y, args.l2).with_context(|| format!("head {h}"))?;
         let head = StackHead {
