@@ -15,7 +15,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    Train(train::TrainArgs),
+    Train(Box<train::TrainArgs>),
     Eval(eval::EvalArgs),
 }
 

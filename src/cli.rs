@@ -44,8 +44,9 @@ pub enum Command {
     /// Moderate JSON Lines from stdin offline: one verdict per line on stdout.
     Check(CheckArgs),
     /// Train the spam and abuse classifier (needs `--features train`).
+    // Boxed: the training options outweigh every other command's by far.
     #[cfg(feature = "train")]
-    Train(crate::moderation::train::TrainArgs),
+    Train(Box<crate::moderation::train::TrainArgs>),
     /// Train the spam and abuse classifier (this build lacks `--features train`).
     #[cfg(not(feature = "train"))]
     Train {

@@ -122,6 +122,8 @@ mod training {
             abuse_balance: false,
             stack_folds: 0,
             stack_drop: vec![],
+            dataset_intercepts: vec!["abuse".into()],
+            dataset_copies: vec![],
         }
     }
 
@@ -231,6 +233,82 @@ mod training {
         );
         assert_ne!(balanced.meta().abuse.weights, plain.meta().abuse.weights);
         assert_eq!(balanced.meta().spam.weights, plain.meta().spam.weights);
+    }
+
+    /// Per-dataset intercepts keep part of a dataset's class mix out of the words that
+    /// mark its rows. Two abuse sets use the same clean and abusive texts; one is 80 %
+    /// abusive and signs two rows in three "via zzapp", the other is 20 % abusive and
+    /// unsigned. Without intercepts the signature is learnt as abuse; with them the
+    /// first set's intercept shares the class mix with it, and the signature moves a
+    /// clean comment's logit about a fifth less (1.18 → 0.92 here).
+    #[test]
+    fn dataset_intercepts_keep_a_class_mix_out_of_its_marks() {
+        let clean = fixture()
+            .into_iter()
+            .filter(|r| r.abuse == Some(false) && r.lang.as_deref() == Some("en"))
+            .map(|r| r.text)
+            .collect::<Vec<_>>();
+        let abusive = fixture()
+            .into_iter()
+            .filter(|r| r.abuse == Some(true) && r.lang.as_deref() == Some("en"))
+            .map(|r| r.text)
+            .collect::<Vec<_>>();
+        let mut rows: Vec<Row> = fixture().into_iter().filter(|r| r.spam.is_some()).collect();
+        for i in 0..1000usize {
+            let (source, share) = if i % 2 == 0 {
+                ("fx_signed", 8)
+            } else {
+                ("fx_plain", 2)
+            };
+            let y = (i / 2) % 10 < share;
+            let pool = if y { &abusive } else { &clean };
+            let text = &pool[(i / 20) % pool.len()];
+            rows.push(Row {
+                id: format!("{source}:{i}"),
+                text: if source == "fx_signed" && i % 3 != 0 {
+                    format!("{text} via zzapp")
+                } else {
+                    text.clone()
+                },
+                lang: Some("en".into()),
+                spam: None,
+                abuse: Some(y),
+                source: Some(source.into()),
+            });
+        }
+        // In logits: the clean text's probability is tiny either way.
+        let logit = |p: f32| (f64::from(p) / (1.0 - f64::from(p))).ln();
+        let shift = |m: &Model| {
+            logit(score_text(m, "good point about the budget via zzapp").abuse)
+                - logit(score_text(m, "good point about the budget").abuse)
+        };
+        let plain = train(
+            &rows,
+            &TrainArgs {
+                dataset_intercepts: vec!["none".into()],
+                ..args(7)
+            },
+        )
+        .unwrap();
+        let own = train(&rows, &args(7)).unwrap();
+        assert_eq!(
+            own.meta().hyperparameters["dataset_intercepts"],
+            serde_json::json!([false, true])
+        );
+        let (before, after) = (shift(&plain), shift(&own));
+        assert!(
+            before > 0.5,
+            "the signature should read as abuse without intercepts: {before}"
+        );
+        assert!(
+            after < 0.85 * before,
+            "with intercepts {after}, without {before}"
+        );
+        assert_eq!(
+            own.meta().spam.weights,
+            plain.meta().spam.weights,
+            "only the abuse head"
+        );
     }
 }
 
