@@ -14,6 +14,15 @@
 //! SMS spam, so a stray "0 0" read as an ad (spam 0.99 before this rule). Digits
 //! inside words and the digit dense signals are unchanged.
 //!
+//! A function word (a short closed list of Arabic and English prepositions,
+//! pronouns, articles and particles, [`FUNCTION_WORDS`]) gives no word unigram and no
+//! character n-grams of its own; it still takes part in word bigrams and in the
+//! n-grams that span a word boundary. Alone such a word says nothing about spam or
+//! abuse, but one spam template can make it look as if it did: 555 Arabic ads say
+//! "قبل الحذف" ("before it is deleted"), and "قبل" on its own tipped a comment about
+//! education reform into a spam rejection (feature config f4; the bigram keeps the
+//! template).
+//!
 //! Mentions (`@name`) produce no n-grams: in the training data they are collection
 //! artefacts (Twitter sets are full of them, news comments have none). Links produce
 //! one `<url>` word feature and count as a dense signal instead of n-grams.
@@ -26,7 +35,41 @@ use serde::{Deserialize, Serialize};
 
 /// Bumped whenever tokenisation, hashing, the dense signals or the way the stack
 /// inputs are formed from them (`classifier::MEAN_PRIOR`) change.
-pub const FEATURE_VERSION: &str = "f3";
+pub const FEATURE_VERSION: &str = "f4";
+
+/// Words that give no unigram and no in-word character n-grams (module docs), as
+/// written and separated by spaces; they are matched after normalization, so spelling
+/// variants the normalizer folds (إلى / الى, على / علي) need no entry of their own.
+pub const FUNCTION_WORDS: &str = concat!(
+    // Arabic prepositions, particles, pronouns and demonstratives.
+    "من في على عن إلى مع قبل بعد عند بين حتى منذ خلال حول عبر لدى ",
+    "هذا هذه ذلك تلك هؤلاء الذي التي الذين أن إن لا ما لم لن قد ",
+    "هو هي هم نحن أنا أنت كل أو ثم لكن بل إذا كما فقط كان كانت أي ",
+    // English articles, prepositions, pronouns and auxiliaries.
+    "the an of to in on at for with by from and or but is are was were be been ",
+    "this that these those it its as if than then there their they we he she ",
+    "his her our have has had before after",
+);
+
+/// FNV word hashes of [`FUNCTION_WORDS`] after normalization, sorted.
+fn function_word_hashes() -> &'static [u64] {
+    static HASHES: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
+    HASHES.get_or_init(|| {
+        let mut v: Vec<u64> = FUNCTION_WORDS
+            .split_whitespace()
+            .flat_map(|w| {
+                let n = super::normalize::normalize(w);
+                n.feature_text()
+                    .split_whitespace()
+                    .map(|t| t.chars().fold(seed(Family::Word), fnv_char))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    })
+}
 
 /// Number of sparse feature families (see [`Family`]).
 pub const N_FAMILIES: usize = 4;
@@ -282,6 +325,7 @@ pub fn for_each_feature(cfg: &FeatureConfig, parts: &[&str], mut emit: impl FnMu
     }
     let bits = cfg.bucket_bits;
     let url_hash = bucket(fnv_char(seed(Family::Word), '\u{1}'), bits);
+    let function_words = function_word_hashes();
     for part in parts {
         let mut prev_word: Option<u64> = None;
         let mut cross = Window::new(Family::CharCross);
@@ -300,7 +344,10 @@ pub fn for_each_feature(cfg: &FeatureConfig, parts: &[&str], mut emit: impl FnMu
             let trimmed = token.trim_matches(|c: char| !is_word_char(c));
             let word = if trimmed.is_empty() { token } else { trimmed };
             let wh = word.chars().fold(seed(Family::Word), fnv_char);
-            emit(Family::Word, bucket(wh, bits));
+            let function = function_words.binary_search(&wh).is_ok();
+            if !function {
+                emit(Family::Word, bucket(wh, bits));
+            }
             if let Some(p) = prev_word {
                 emit(
                     Family::WordBigram,
@@ -309,9 +356,9 @@ pub fn for_each_feature(cfg: &FeatureConfig, parts: &[&str], mut emit: impl FnMu
             }
             prev_word = Some(wh);
 
-            // Character n-grams inside the padded token; none for a bare number (see
-            // the module docs).
-            if !word.bytes().all(|b| b.is_ascii_digit()) {
+            // Character n-grams inside the padded token; none for a bare number or a
+            // function word (see the module docs).
+            if !function && !word.bytes().all(|b| b.is_ascii_digit()) {
                 let mut win = Window::new(Family::CharWord);
                 let chars = std::iter::once(' ')
                     .chain(token.chars())
@@ -539,6 +586,37 @@ mod tests {
                 .iter()
                 .any(|(fam, _)| *fam == Family::CharWord)
         );
+    }
+
+    #[test]
+    fn function_words_give_only_bigrams_and_boundary_ngrams() {
+        let count =
+            |text: &str, fam: Family| collect(text).iter().filter(|(f, _)| *f == fam).count();
+        // "قبل" alone: nothing of its own.
+        assert!(collect("قبل").is_empty(), "{:?}", collect("قبل"));
+        // In "قبل الحذف" only the second word gives a unigram and in-word n-grams;
+        // the bigram and the n-grams across the space keep the phrase.
+        assert_eq!(count("قبل الحذف", Family::Word), 1);
+        assert_eq!(count("قبل الحذف", Family::WordBigram), 1);
+        assert!(count("قبل الحذف", Family::CharCross) > 0);
+        assert_eq!(
+            count("قبل الحذف", Family::CharWord),
+            count("الحذف", Family::CharWord)
+        );
+        // Matched after normalization: a spelling the normalizer folds, English case.
+        let normalized = |t: &str| collect(super::super::normalize::normalize(t).feature_text());
+        for (variant, plain) in [
+            ("إلى", "الى"),
+            ("على", "علي"),
+            ("The", "the"),
+            ("قَبْلَ", "قبل"),
+        ] {
+            assert_eq!(normalized(variant), normalized(plain), "{variant}");
+            assert!(normalized(variant).is_empty(), "{variant}");
+        }
+        // A word that only contains a function word is an ordinary word.
+        assert_eq!(count("قبلة", Family::Word), 1);
+        assert_eq!(count("theory", Family::Word), 1);
     }
 
     #[test]
