@@ -138,7 +138,8 @@ pub struct TrainArgs {
     #[arg(long, num_args = 1..)]
     pub stack_drop: Vec<String>,
     /// Heads whose sparse stage gives every dataset its own intercept while training
-    /// (`none` for no head); only the shared intercept is kept (`sgd` module docs).
+    /// (`none` for no head; `--sparse lr` only, naive Bayes has no intercept to share);
+    /// only the shared intercept is kept (`sgd` module docs).
     /// The abuse head, because its leave-one-dataset-out ROC-AUC rose on 9 of 12 sets
     /// (mean +0.007; L-HSAB 0.814 → 0.837, Egyptian tweets 0.816 → 0.841). Not the
     /// spam head: its comment sets are all "not spam", so their intercepts took up
