@@ -127,6 +127,13 @@ mod training {
         }
     }
 
+    /// The fixture's clearly abusive, clean and spam texts land on the right side.
+    fn separates_the_fixture(m: &Model) {
+        assert!(score_text(m, "you are an idiot").abuse > 0.5);
+        assert!(score_text(m, "thanks for the report").abuse < 0.5);
+        assert!(score_text(m, "win cash now call 0501234567").spam > 0.5);
+    }
+
     #[test]
     fn same_seed_gives_identical_bytes() {
         let rows = fixture();
@@ -134,9 +141,7 @@ mod training {
         let b = train(&rows, &args(7)).unwrap().to_bytes().unwrap();
         assert!(a == b, "two runs with the same seed differ");
         let m = Model::from_bytes(&a).unwrap();
-        assert!(score_text(&m, "you are an idiot").abuse > 0.5);
-        assert!(score_text(&m, "thanks for the report").abuse < 0.5);
-        assert!(score_text(&m, "win cash now call 0501234567").spam > 0.5);
+        separates_the_fixture(&m);
     }
 
     /// With `--stack-folds` the sparse stage also learns from the validation split and
@@ -173,9 +178,7 @@ mod training {
                 .contains("the validation split")
         );
         assert_ne!(a.version(), plain.version());
-        assert!(score_text(&a, "you are an idiot").abuse > 0.5);
-        assert!(score_text(&a, "thanks for the report").abuse < 0.5);
-        assert!(score_text(&a, "win cash now call 0501234567").spam > 0.5);
+        separates_the_fixture(&a);
     }
 
     /// `--stack-drop head:input` zeroes that input's weight in that head only, and a
@@ -243,17 +246,15 @@ mod training {
     /// clean comment's logit about a fifth less (1.18 → 0.92 here).
     #[test]
     fn dataset_intercepts_keep_a_class_mix_out_of_its_marks() {
-        let clean = fixture()
-            .into_iter()
-            .filter(|r| r.abuse == Some(false) && r.lang.as_deref() == Some("en"))
-            .map(|r| r.text)
-            .collect::<Vec<_>>();
-        let abusive = fixture()
-            .into_iter()
-            .filter(|r| r.abuse == Some(true) && r.lang.as_deref() == Some("en"))
-            .map(|r| r.text)
-            .collect::<Vec<_>>();
-        let mut rows: Vec<Row> = fixture().into_iter().filter(|r| r.spam.is_some()).collect();
+        let base = fixture();
+        let english = |abusive: bool| {
+            base.iter()
+                .filter(|r| r.abuse == Some(abusive) && r.lang.as_deref() == Some("en"))
+                .map(|r| r.text.clone())
+                .collect::<Vec<_>>()
+        };
+        let (clean, abusive) = (english(false), english(true));
+        let mut rows: Vec<Row> = base.iter().filter(|r| r.spam.is_some()).cloned().collect();
         for i in 0..1000usize {
             let (source, share) = if i % 2 == 0 {
                 ("fx_signed", 8)

@@ -318,11 +318,6 @@ pub fn train(rows: &[Row], args: &TrainArgs) -> anyhow::Result<Model> {
     weights.extend(args.weights.iter().cloned());
     let plan = plan(rows, &weights);
     let dropped = stack_drops(&args.stack_drop)?;
-    let head_index = |head: &str| match head {
-        "spam" => Some(0),
-        "abuse" => Some(1),
-        _ => None,
-    };
     let mut copies = [0f64; 2];
     for (head, scale) in &args.dataset_copies {
         let h = head_index(head).with_context(|| {
@@ -405,18 +400,15 @@ pub fn train(rows: &[Row], args: &TrainArgs) -> anyhow::Result<Model> {
     let cached = nb::extract(&cfg, rows, &role, &pb);
     pb.finish_and_clear();
     let b = cfg.n_buckets();
+    let schedule = sgd::Schedule {
+        epochs: args.epochs,
+        lr: args.sparse_lr,
+        l2: args.sparse_l2,
+        seed: args.seed,
+    };
     let sparse = |role: &nb::Roles| {
         if args.sparse == "lr" {
-            sgd::logistic(
-                b,
-                role,
-                &cached,
-                args.epochs,
-                args.sparse_lr,
-                args.sparse_l2,
-                args.seed,
-                &domains,
-            )
+            sgd::logistic(b, role, &cached, &schedule, &domains)
         } else {
             nb::log_count_ratios(b, role, &cached, args.nb_alpha)
         }
@@ -514,6 +506,15 @@ pub fn train(rows: &[Row], args: &TrainArgs) -> anyhow::Result<Model> {
     Ok(Model::from_parts(meta, buckets)?)
 }
 
+/// The index of a head named on the command line in `[spam, abuse]` arrays.
+fn head_index(head: &str) -> Option<usize> {
+    match head {
+        "spam" => Some(0),
+        "abuse" => Some(1),
+        _ => None,
+    }
+}
+
 /// `head:input` pairs to stack columns, per head `[spam, abuse]`.
 fn stack_drops(specs: &[String]) -> anyhow::Result<[Vec<usize>; 2]> {
     let names = stack_input_names();
@@ -522,11 +523,8 @@ fn stack_drops(specs: &[String]) -> anyhow::Result<[Vec<usize>; 2]> {
         let (head, input) = spec
             .split_once(':')
             .with_context(|| format!("--stack-drop {spec}: expected head:input"))?;
-        let h = match head {
-            "spam" => 0,
-            "abuse" => 1,
-            _ => anyhow::bail!("--stack-drop {spec}: head must be spam or abuse"),
-        };
+        let h = head_index(head)
+            .with_context(|| format!("--stack-drop {spec}: head must be spam or abuse"))?;
         let col = names
             .iter()
             .position(|n| n == input)

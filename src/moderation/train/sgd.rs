@@ -25,18 +25,28 @@ pub(super) struct Domains<'a> {
     pub copies: [f64; 2],
 }
 
-/// Bucket weights `[spam, abuse]` after `epochs` seeded passes.
-#[allow(clippy::too_many_arguments)]
+/// How [`logistic`] learns: seeded passes over the rows, AdaGrad step, L2 per update.
+pub(super) struct Schedule {
+    pub epochs: usize,
+    pub lr: f64,
+    pub l2: f64,
+    pub seed: u64,
+}
+
+/// Bucket weights `[spam, abuse]` after `schedule.epochs` seeded passes.
 pub(super) fn logistic(
     b: usize,
     role: &Roles,
     cached: &Cached,
-    epochs: usize,
-    lr: f64,
-    l2: f64,
-    seed: u64,
+    schedule: &Schedule,
     domains: &Domains<'_>,
 ) -> Vec<[f32; 2]> {
+    let Schedule {
+        epochs,
+        lr,
+        l2,
+        seed,
+    } = *schedule;
     let mut w = vec![[0f64; 2]; b];
     let mut g2 = vec![[1e-6f64; 2]; b];
     let mut bias = [0f64; 2];
