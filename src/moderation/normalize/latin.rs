@@ -61,7 +61,9 @@ pub(crate) fn is_leet(c: char) -> bool {
 }
 
 /// Arabizi canonical form (§1.2 "Arabizi canonicalization"): digraphs and digit
-/// letters to one symbol each, hamza dropped, long vowels shortened.
+/// letters to one symbol each, long vowels shortened. A hamza (`2`, apostrophe) is
+/// not a consonant of the skeleton, but it is kept as [`HAMZA`] so the shape can
+/// tell `7a2eer` (a vowel, a hamza, a vowel) from `har`.
 pub(crate) fn arabizi_canon(s: &str, out: &mut String) {
     out.clear();
     let mut it = s.chars().peekable();
@@ -80,30 +82,43 @@ pub(crate) fn arabizi_canon(s: &str, out: &mut String) {
             ('o', Some('o' | 'u')) => ('u', 2),
             ('h', _) => ('7', 1),
             ('q', _) => ('9', 1),
-            ('2' | '\'' | '\u{2019}' | '\u{02BC}', _) => ('\0', 1),
+            ('2' | '\'' | '\u{2019}' | '\u{02BC}', _) => (HAMZA, 1),
             ('y', None) => ('i', 1),
             (other, _) => (other, 1),
         };
-        if sym != '\0' {
-            out.push(sym);
-        }
+        out.push(sym);
         if used == 2 {
             it.next();
         }
     }
 }
 
-/// Vowels of the Arabizi patterns (`[aeiouy]`).
-pub(crate) fn is_arabizi_vowel(c: char) -> bool {
-    matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y')
+/// The hamza mark of the canonical form: no consonant, but part of a vowel gap.
+pub(crate) const HAMZA: char = '.';
+
+/// What fills a vowel gap, as 2-bit codes: front vowels `a e i y` (fatha and kasra
+/// are written with any of them), back vowels `o u` (damma), the hamza mark; runs of
+/// one code count once, so `aya` = `a` and `oo` = `o`.
+const FRONT: u16 = 1;
+const BACK: u16 = 2;
+const MARK: u16 = 3;
+
+fn gap_code(c: char) -> Option<u16> {
+    match c {
+        'a' | 'e' | 'i' | 'y' => Some(FRONT),
+        'o' | 'u' => Some(BACK),
+        HAMZA => Some(MARK),
+        _ => None,
+    }
 }
 
-/// An Arabizi word as consonant skeleton plus which vowel gaps are filled:
-/// `gaps[i]` is the gap before consonant `i`, `gaps[n]` the one after the last.
+/// An Arabizi word as consonant skeleton plus what fills each vowel gap:
+/// `gaps[i]` is the gap before consonant `i`, `gaps[n]` the one after the last;
+/// 0 = empty, else the gap's codes (see [`gap_code`]), two bits each.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub(crate) struct ArabiziShape {
     pub(crate) skeleton: String,
-    pub(crate) gaps: Vec<bool>,
+    pub(crate) gaps: Vec<u16>,
 }
 
 /// Split a canonical Arabizi key into its shape; consonant runs count once
@@ -111,27 +126,31 @@ pub(crate) struct ArabiziShape {
 pub(crate) fn arabizi_shape(canon: &str, out: &mut ArabiziShape) {
     out.skeleton.clear();
     out.gaps.clear();
-    let mut vowel = false;
+    let mut gap: u16 = 0;
     let mut last: Option<char> = None;
     for c in canon.chars() {
-        if is_arabizi_vowel(c) {
-            vowel = true;
+        if let Some(code) = gap_code(c) {
+            // Seven codes fit; a longer gap keeps its first seven.
+            if gap & 3 != code && gap < 1 << 12 {
+                gap = gap << 2 | code;
+            }
             continue;
         }
-        if last == Some(c) && !vowel {
+        if last == Some(c) && gap == 0 {
             continue;
         }
-        out.gaps.push(vowel);
+        out.gaps.push(gap);
         out.skeleton.push(c);
-        vowel = false;
+        gap = 0;
         last = Some(c);
     }
-    out.gaps.push(vowel);
+    out.gaps.push(gap);
 }
 
-/// Does a text shape fit a keyword shape? Same skeleton; every vowel gap of the
-/// keyword must be filled in the text, interior gaps the keyword leaves empty may
-/// be filled or not, and the ends may not gain vowels (`7amra` ≠ `7mar`).
+/// Does a text shape fit a keyword shape? Same skeleton; every gap the keyword
+/// fills must be filled the same way in the text (front or back vowel, hamza), so
+/// `kuss` fits `kos` and `kass` does not; interior gaps the keyword leaves empty
+/// may be filled or not, and the ends may not gain vowels (`7amra` ≠ `7mar`).
 pub(crate) fn arabizi_fits(text: &ArabiziShape, kw: &ArabiziShape) -> bool {
     if text.skeleton != kw.skeleton || text.gaps.len() != kw.gaps.len() {
         return false;
@@ -142,10 +161,10 @@ pub(crate) fn arabizi_fits(text: &ArabiziShape, kw: &ArabiziShape) -> bool {
         .zip(&text.gaps)
         .enumerate()
         .all(|(i, (&k, &t))| {
-            if k {
-                t
+            if k != 0 {
+                t == k
             } else if i == 0 || i == last {
-                !t
+                t == 0
             } else {
                 true
             }
@@ -217,6 +236,29 @@ mod tests {
         assert!(arabizi_fits(&shape("7'ara"), &shape("5ara")));
         assert!(!arabizi_fits(&shape("sara"), &shape("5ara")));
         assert!(!arabizi_fits(&shape("2albi"), &shape("kalb")));
+    }
+
+    /// The vowel a keyword writes is kept as front or back, and its hamza is kept:
+    /// Arabizi spellings vary within a class (`kos`/`kuss`, `kalb`/`kelb`), while
+    /// English words and names that share a short skeleton differ across it.
+    #[test]
+    fn arabizi_vowel_classes_and_hamza() {
+        let kos = shape("kos");
+        assert!(arabizi_fits(&shape("kuss"), &kos));
+        assert!(arabizi_fits(&shape("kooos"), &kos));
+        assert!(!arabizi_fits(&shape("kass"), &kos));
+        assert!(!arabizi_fits(&shape("keis"), &kos));
+        let haqir = shape("7a2eer");
+        assert!(arabizi_fits(&shape("ha2eer"), &haqir));
+        assert!(arabizi_fits(&shape("7a'ir"), &haqir));
+        assert!(!arabizi_fits(&shape("har"), &haqir));
+        assert!(!arabizi_fits(&shape("hour"), &haqir));
+        let hmar = shape("7mar");
+        assert!(arabizi_fits(&shape("homar"), &hmar));
+        assert!(!arabizi_fits(&shape("humour"), &hmar));
+        assert!(arabizi_fits(&shape("kelb"), &shape("kalb")));
+        assert!(arabizi_fits(&shape("7aywan"), &shape("7ayawan")));
+        assert!(!arabizi_fits(&shape("tozz"), &shape("teez")));
     }
 
     #[test]

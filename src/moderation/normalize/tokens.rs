@@ -168,18 +168,18 @@ fn emit_token(token: &[KChar], sink: &mut Sink<'_>) {
         emit_arabic(core, sink);
         if lat > 0 {
             for run in script_runs(core, false) {
-                emit_latin(run, run, sink);
+                emit_latin(run, run, true, sink);
             }
         }
         phrase_token(core, sink, true);
     } else if lat > 0 || core.iter().any(|k| k.c.is_ascii_digit()) {
-        emit_latin(token, core, sink);
+        emit_latin(token, core, true, sink);
         if ar > 0 {
             for run in script_runs(core, true) {
                 emit_arabic(run, sink);
             }
             for run in script_runs(core, false) {
-                emit_latin(run, run, sink);
+                emit_latin(run, run, true, sink);
             }
         }
         // A plain lowercase word's phrase key is its English (or identical
@@ -261,7 +261,8 @@ fn latin_key(chars: &[KChar]) -> impl Iterator<Item = char> + '_ {
     chars.iter().map(|k| confusable_fold(k.c))
 }
 
-fn emit_latin(token: &[KChar], core: &[KChar], sink: &mut Sink<'_>) {
+/// Keys of a Latin-like token; `arabizi: false` leaves out its Arabizi key.
+fn emit_latin(token: &[KChar], core: &[KChar], arabizi: bool, sink: &mut Sink<'_>) {
     if core.is_empty() {
         return;
     }
@@ -269,7 +270,7 @@ fn emit_latin(token: &[KChar], core: &[KChar], sink: &mut Sink<'_>) {
     if token.iter().all(|k| k.c.is_ascii_lowercase()) {
         let span = sink.span(token);
         sink.push(KeyList::En, token.iter().map(|k| k.c), span);
-        if !sink.english_word(token) {
+        if arabizi && !sink.english_word(token) {
             sink.push(KeyList::Arabizi, token.iter().map(|k| k.c), span);
         }
         return;
@@ -284,7 +285,7 @@ fn emit_latin(token: &[KChar], core: &[KChar], sink: &mut Sink<'_>) {
     sink.push(KeyList::En, latin_key(core).map(leet), sink.span(core));
     // Arabizi key (digits kept); a digit-free English word is never Arabizi.
     let digit_free = !core.iter().any(|k| k.c.is_ascii_digit());
-    if !(digit_free && sink.english_word(core)) {
+    if arabizi && !(digit_free && sink.english_word(core)) {
         sink.push(KeyList::Arabizi, latin_key(core), sink.span(core));
     }
     // Masked key: mask symbols inside, first letter visible.
@@ -314,6 +315,9 @@ fn join_pair(a: &[KChar], b: &[KChar], sink: &mut Sink<'_>) {
     if !arabic && !latin {
         return;
     }
+    // An English word and a one-letter word next to it (`wait a`, `kiss u`, `who r`)
+    // is ordinary English, not a split Arabizi word: only the English key is tried.
+    let arabizi = !(single && sink.english_word(if a.len() == 1 { b } else { a }));
     let mut joined: Vec<KChar> = Vec::with_capacity(a.len() + b.len());
     joined.extend_from_slice(a);
     joined.extend_from_slice(b);
@@ -321,7 +325,7 @@ fn join_pair(a: &[KChar], b: &[KChar], sink: &mut Sink<'_>) {
     if arabic {
         emit_arabic(&joined, sink);
     } else {
-        emit_latin(&joined, &joined, sink);
+        emit_latin(&joined, &joined, arabizi, sink);
     }
 }
 

@@ -248,6 +248,7 @@ impl WordIndex {
                         for e in self.arabizi.get(&shape.skeleton).into_iter().flatten() {
                             if e.shape.as_ref().is_some_and(|k| arabizi_fits(&shape, k))
                                 && !self.excepted(e.rule, text)
+                                && !is_name(f.raw, cand.span)
                             {
                                 report(e.rule, cand.span, false);
                             }
@@ -269,6 +270,42 @@ impl WordIndex {
         self.phrases
             .evaluate(norm, |rule, span| report(rule, span, false));
     }
+}
+
+/// Is the word at `span` (code points of `raw`) written as a name: a capital and
+/// then lower-case letters only, inside a sentence, not after the vocative `ya`?
+/// Names (`Heimer`, `Keisha`, `Hawaiian`) share short skeletons with Arabizi
+/// insults; Arabizi writers rarely capitalise a word in mid-sentence, except after
+/// `ya` ("Ya Kalb"). Asked only after an Arabizi keyword fitted, so it may walk the
+/// text.
+fn is_name(raw: &str, span: (u32, u32)) -> bool {
+    let (start, end) = (span.0 as usize, span.1 as usize);
+    let mut word = raw.chars().skip(start).take(end.saturating_sub(start));
+    let capital = word.next().is_some_and(|c| c.is_ascii_uppercase());
+    let mut rest = word.peekable();
+    if !capital || rest.peek().is_none() || !rest.all(|c| c.is_ascii_lowercase()) {
+        return false;
+    }
+    let before: Vec<char> = raw.chars().take(start).collect();
+    let text = before
+        .iter()
+        .rev()
+        .skip_while(|&&c| c.is_whitespace() && c != '\n');
+    // The word before, read backwards (`ya` is `ay`).
+    let mut previous = String::new();
+    for &c in text {
+        if c.is_alphabetic() {
+            previous.push(c.to_ascii_lowercase());
+        } else if previous.is_empty() {
+            // Punctuation right before the word: after a sentence end the capital
+            // is the sentence's, after a comma or a reply's `+` it is the word's own.
+            return !matches!(c, '.' | '!' | '?' | '؟' | ':' | '\n' | '…');
+        } else {
+            break;
+        }
+    }
+    // No word before it at all: the text's first word.
+    !previous.is_empty() && previous != "ay" && previous != "ey"
 }
 
 /// §1.4 masked words: same length, first letter visible, at most a third masked,
