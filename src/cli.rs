@@ -134,7 +134,7 @@ pub fn main() -> anyhow::Result<()> {
                 "this raqib was built without training; run `cargo run --release --features train -- train …`"
             )
         }
-        Command::Eval(args) => return crate::moderation::eval::run(args),
+        Command::Eval(args) => return eval(&settings, args),
         _ => {}
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -366,15 +366,52 @@ struct CheckVerdict<'a> {
     language: &'a str,
 }
 
-fn check(settings: &Settings, args: &CheckArgs) -> anyhow::Result<()> {
-    let rule_paths = if args.rules.is_empty() {
-        settings.rules_paths.clone()
+/// The configured rule packs (or `rules` instead), compiled.
+fn rule_set(settings: &Settings, rules: &[PathBuf]) -> anyhow::Result<RuleSet> {
+    let paths = if rules.is_empty() {
+        &settings.rules_paths
     } else {
-        args.rules.clone()
+        rules
     };
-    let defs = rules::load_paths(&rule_paths)?;
+    let defs = rules::load_paths(paths)?;
     let version = app::rules_digest(&defs);
-    let rules = RuleSet::compile(defs, version)?;
+    Ok(RuleSet::compile(defs, version)?)
+}
+
+/// `raqib eval`: the model alone, or with `--engine` the whole engine under the
+/// configured policy, scored as the Perspective endpoint scores a verdict.
+fn eval(settings: &Settings, args: &moderation::eval::EvalArgs) -> anyhow::Result<()> {
+    let model = Arc::new(
+        moderation::classifier::Model::load(&args.model)
+            .with_context(|| format!("loading model {}", args.model.display()))?,
+    );
+    if !args.engine {
+        return moderation::eval::run_with(args, &model, |text| {
+            moderation::eval::score_text(&model, text)
+        });
+    }
+    let engine = Engine {
+        rules: Arc::new(rule_set(settings, &args.rules)?),
+        model: Some(model.clone()),
+    };
+    let policy: Policy = settings.policy.clone();
+    moderation::eval::run_with(args, &model, |text| {
+        let input = CommentInput {
+            body: text,
+            ..CommentInput::default()
+        };
+        let verdict = engine.moderate(&input, &policy, &AuthorHistory::default());
+        let profile = crate::compat::Profile::from_verdict(&verdict, &policy);
+        moderation::Scores {
+            spam: profile.head_score(moderation::Label::Spam),
+            abuse: profile.head_score(moderation::Label::Abuse),
+            spam_without_links: None,
+        }
+    })
+}
+
+fn check(settings: &Settings, args: &CheckArgs) -> anyhow::Result<()> {
+    let rules = rule_set(settings, &args.rules)?;
     let model = if args.no_model {
         None
     } else {

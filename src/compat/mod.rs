@@ -212,13 +212,28 @@ impl Profile {
     /// Build from a verdict and the site's policy (its thresholds for the verdict's
     /// language anchor the calibration).
     pub fn new(v: &VerdictResponse, policy: &Policy) -> Profile {
+        Profile::from_parts(&v.language, &v.scores, &v.reasons, v.decision, policy)
+    }
+
+    /// Build from the core's verdict (no HTTP response around it: `raqib eval --engine`).
+    pub fn from_verdict(v: &crate::moderation::Verdict, policy: &Policy) -> Profile {
+        Profile::from_parts(&v.language, &v.scores, &v.reasons, v.decision, policy)
+    }
+
+    fn from_parts(
+        language: &str,
+        scores: &crate::moderation::Scores,
+        reasons: &[Reason],
+        decision: Decision,
+        policy: &Policy,
+    ) -> Profile {
         let thresholds = policy
             .languages
-            .get(&v.language)
+            .get(language)
             .copied()
             .unwrap_or(policy.thresholds);
-        let hits = rule_hits(&v.reasons);
-        let mut model_only = [v.scores.spam, v.scores.abuse];
+        let hits = rule_hits(reasons);
+        let mut model_only = [scores.spam, scores.abuse];
         for h in hits.iter().filter(|h| h.action == Action::Score) {
             let i = head_index(h.label);
             model_only[i] = (model_only[i] - h.weight.unwrap_or(0.0)).max(0.0);
@@ -227,9 +242,17 @@ impl Profile {
             hits,
             thresholds,
             model_only,
-            overall: [v.scores.spam, v.scores.abuse],
-            decision: v.decision,
+            overall: [scores.spam, scores.abuse],
+            decision,
         }
+    }
+
+    /// A head's whole-comment score: TOXICITY for abuse, SPAM for spam.
+    pub fn head_score(&self, label: Label) -> f32 {
+        self.score(match label {
+            Label::Spam => Attribute::Spam,
+            Label::Abuse => Attribute::Toxicity,
+        })
     }
 
     fn head_thresholds(&self, label: Label) -> Thresholds {

@@ -360,3 +360,78 @@ fn check_takes_other_rules_and_can_skip_the_model() {
     );
     assert!(out[1]["reasons"].as_array().unwrap().is_empty());
 }
+
+/// `eval --engine` scores what the product answers: a rule that rejects lifts a row
+/// the model alone lets through, on the Perspective scale with review_at at 0.8.
+#[test]
+fn eval_engine_scores_rules_together_with_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("mine.toml");
+    std::fs::write(&rules, "[[rule]]\nid = \"fruit\"\nkind = \"keyword\"\nlang = \"ar\"\nterms = [\"بطيخ\"]\nlabel = \"spam\"\naction = \"reject\"\n").unwrap();
+    let data = dir.path().join("rows.jsonl");
+    let rows = [
+        ("1", "البطيخ الأحمر لذيذ في الصيف", true),
+        ("2", "مقال رائع، شكرا للكاتب على هذا التحليل", false),
+        ("3", "بطيخ من مزارعنا", true),
+        ("4", "الطقس اليوم معتدل في معظم المناطق", false),
+    ]
+    .iter()
+    .map(|(id, text, spam)| {
+        json!({"id": id, "text": text, "lang": "ar", "spam": spam, "abuse": false, "source": "fruit"})
+            .to_string()
+    })
+    .collect::<Vec<_>>()
+    .join("\n");
+    std::fs::write(&data, rows).unwrap();
+    let scores = dir.path().join("scores.jsonl");
+    let eval = |engine: bool| {
+        let mut cmd = raqib(dir.path());
+        cmd.args([
+            "eval",
+            "--model",
+            "models/raqib-v1.bin",
+            "--split",
+            "all",
+            "--data",
+        ])
+        .arg(&data);
+        if engine {
+            cmd.args(["--engine", "--rules"])
+                .arg(&rules)
+                .arg("--scores")
+                .arg(&scores);
+        }
+        let report = run_json(&mut cmd);
+        let row = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["head"] == "spam" && r["dataset"] == "fruit")
+            .cloned()
+            .unwrap_or_else(|| panic!("no spam row: {report}"));
+        (report, row)
+    };
+    let (alone, row) = eval(false);
+    assert!(alone["scorer"].is_null());
+    assert_eq!(row["threshold"], 0.5);
+    assert!(
+        row["recall"].as_f64().unwrap() < 1.0,
+        "the model alone does not call fruit spam: {row}"
+    );
+    let (report, row) = eval(true);
+    assert_eq!(report["scorer"], "engine");
+    assert_eq!(row["threshold"], 0.8);
+    assert_eq!(row["recall"], 1.0, "{row}");
+    assert_eq!(row["precision"], 1.0, "{row}");
+    let lifted: Vec<f64> = std::fs::read_to_string(&scores)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["spam_score"]
+                .as_f64()
+                .unwrap()
+        })
+        .collect();
+    assert!(lifted[0] >= 0.95 && lifted[2] >= 0.95, "{lifted:?}");
+    assert!(lifted[1] < 0.8 && lifted[3] < 0.8, "{lifted:?}");
+}

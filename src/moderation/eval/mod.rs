@@ -8,6 +8,13 @@
 //! rows of any other source are all used. `--split test` / `--split all` force it.
 //! P/R/F1 are at `--threshold`, default 0.5 = the default policy's `review_at` for both
 //! heads (`policy::HeadThresholds::default`).
+//!
+//! `--engine` scores what the product answers instead of the model alone: rules,
+//! model and policy together, read as the Perspective-compatible endpoint reads a
+//! verdict (`compat::Profile`: TOXICITY for abuse, SPAM for spam). That scale puts
+//! the site's `review_at` at 0.81, so the default threshold becomes 0.8. The CLI
+//! wires the engine in ([`run_with`] takes any scorer), so this module stays free
+//! of the HTTP layer.
 
 pub mod data;
 pub mod metrics;
@@ -47,16 +54,36 @@ pub struct EvalArgs {
     /// Which rows to use (see the module docs).
     #[arg(long, value_enum, default_value_t = SplitArg::Auto)]
     pub split: SplitArg,
-    /// Score at or above which a comment counts as flagged (the policy's `review_at`).
-    #[arg(long, default_value_t = 0.5)]
-    pub threshold: f32,
+    /// Score at or above which a comment counts as flagged (the policy's `review_at`:
+    /// 0.5, or 0.8 with `--engine`).
+    #[arg(long)]
+    pub threshold: Option<f32>,
     /// Count rows labelled only for abuse as spam negatives: they are real comments.
     #[arg(long)]
     pub abuse_rows_as_ham: bool,
     /// Also write every evaluated row's scores as JSON Lines here (error analysis).
     #[arg(long)]
     pub scores: Option<PathBuf>,
+    /// Score with the whole engine (rules + model + default policy) as the
+    /// Perspective endpoint reports it; the threshold defaults to 0.8 (= review_at).
+    #[arg(long)]
+    pub engine: bool,
+    /// With `--engine`: rule files or directories instead of the configured packs.
+    #[arg(long, requires = "engine")]
+    pub rules: Vec<PathBuf>,
 }
+
+impl EvalArgs {
+    /// The flag threshold: `--threshold` if given, else the review point of the scale.
+    pub fn threshold(&self) -> f32 {
+        self.threshold
+            .unwrap_or(if self.engine { ENGINE_THRESHOLD } else { 0.5 })
+    }
+}
+
+/// `review_at` on the Perspective scale of `--engine` (`compat::calibrate` maps it to
+/// 0.81 and never produces 0.79–0.81).
+pub const ENGINE_THRESHOLD: f32 = 0.8;
 
 /// One line of the report.
 #[derive(Serialize, Clone, Debug, PartialEq)]
@@ -75,9 +102,24 @@ pub struct ResultRow {
     pub threshold: f32,
 }
 
+/// `raqib eval` with the model alone.
 pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !args.engine,
+        "--engine needs the rule packs and policy of `raqib eval`"
+    );
     let model = Model::load(&args.model)
         .with_context(|| format!("loading model {}", args.model.display()))?;
+    run_with(args, &model, |text| score_text(&model, text))
+}
+
+/// `raqib eval` with any scorer of a comment body; `model` decides the splits and
+/// names the report.
+pub fn run_with(
+    args: &EvalArgs,
+    model: &Model,
+    score: impl Fn(&str) -> super::Scores,
+) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     for path in data::expand(&args.data)? {
         rows.extend(data::read_rows(&path)?);
@@ -90,10 +132,10 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         SplitArg::Auto => !trained.contains(&r.source()) || data::split_of(&r.id) == Split::Test,
     };
     let selected: Vec<&Row> = rows.iter().filter(|r| keep(r)).collect();
+    let scores: Vec<super::Scores> = selected.iter().map(|r| score(&r.text)).collect();
     if let Some(path) = &args.scores {
         let mut out = String::new();
-        for r in &selected {
-            let s = score_text(&model, &r.text);
+        for (r, s) in selected.iter().zip(&scores) {
             let line = serde_json::json!({"id": r.id, "source": r.source(), "lang": row_lang(r),
                 "spam": r.spam, "abuse": r.abuse,
                 "spam_score": s.spam, "abuse_score": s.abuse, "text": r.text});
@@ -102,9 +144,21 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         }
         std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))?;
     }
-    let results = evaluate(&model, &selected, args.threshold, args.abuse_rows_as_ham);
-    let out = serde_json::json!({ "model": model.version(), "results": results });
-    println!("{}", serde_json::to_string_pretty(&out)?);
+    let results = evaluate_scored(&selected, &scores, args.threshold(), args.abuse_rows_as_ham);
+    // Serialized from typed values so an f32 threshold prints as 0.8, not 0.800000011920929.
+    #[derive(Serialize)]
+    struct Report<'a> {
+        model: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        scorer: Option<&'static str>,
+        results: Vec<ResultRow>,
+    }
+    let report = Report {
+        model: model.version(),
+        scorer: args.engine.then_some("engine"),
+        results,
+    };
+    println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(())
 }
 
@@ -132,10 +186,20 @@ pub fn evaluate(
     threshold: f32,
     abuse_rows_as_ham: bool,
 ) -> Vec<ResultRow> {
+    let scores: Vec<super::Scores> = rows.iter().map(|r| score_text(model, &r.text)).collect();
+    evaluate_scored(rows, &scores, threshold, abuse_rows_as_ham)
+}
+
+/// [`evaluate`] on scores already computed, one per row.
+pub fn evaluate_scored(
+    rows: &[&Row],
+    scores: &[super::Scores],
+    threshold: f32,
+    abuse_rows_as_ham: bool,
+) -> Vec<ResultRow> {
     type Group = (Vec<f32>, Vec<bool>);
     let mut groups: BTreeMap<(&str, String, String), Group> = BTreeMap::new();
-    for r in rows {
-        let s = score_text(model, &r.text);
+    for (r, s) in rows.iter().zip(scores) {
         let lang = row_lang(r);
         let spam = r
             .spam
