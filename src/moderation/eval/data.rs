@@ -39,20 +39,47 @@ pub fn split_bucket(id: &str) -> u64 {
     h % 100
 }
 
-/// One labelled row; `None` = the dataset says nothing about that head.
+/// One labelled row; `None` = the dataset says nothing about that head. Labels may
+/// be `true`/`false` or `1`/`0` and ids strings or numbers, as exported datasets
+/// write them; anything else is refused with the line number.
 #[derive(Clone, Debug, Deserialize)]
 pub struct Row {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "id_text")]
     pub id: String,
     pub text: String,
     #[serde(default)]
     pub lang: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "label")]
     pub spam: Option<bool>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "label")]
     pub abuse: Option<bool>,
     #[serde(default)]
     pub source: Option<String>,
+}
+
+fn label<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    use serde::de::Error;
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::Bool(b) => Ok(Some(b)),
+        serde_json::Value::Number(n) if n.as_u64() == Some(0) => Ok(Some(false)),
+        serde_json::Value::Number(n) if n.as_u64() == Some(1) => Ok(Some(true)),
+        other => Err(D::Error::custom(format!(
+            "a label is true, false, 1, 0 or null, not {other}"
+        ))),
+    }
+}
+
+fn id_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    use serde::de::Error;
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Null => Ok(String::new()),
+        serde_json::Value::String(s) => Ok(s),
+        serde_json::Value::Number(n) => Ok(n.to_string()),
+        other => Err(D::Error::custom(format!(
+            "an id is a string or a number, not {other}"
+        ))),
+    }
 }
 
 impl Row {
@@ -134,6 +161,22 @@ mod tests {
             "{counts:?}"
         );
         assert_eq!(split_of("sms_spam:1"), split_of("sms_spam:1"));
+    }
+
+    #[test]
+    fn labels_and_ids_are_read_as_datasets_write_them() {
+        let row = |line: &str| serde_json::from_str::<Row>(line);
+        let r = row(r#"{"id": 17, "text": "x", "spam": 0, "abuse": 1}"#).unwrap();
+        assert_eq!(
+            (r.id.as_str(), r.spam, r.abuse),
+            ("17", Some(false), Some(true))
+        );
+        let r = row(r#"{"text": "x", "abuse": false, "spam": null}"#).unwrap();
+        assert_eq!((r.id.as_str(), r.spam, r.abuse), ("", None, Some(false)));
+        let e = row(r#"{"text": "x", "abuse": 2}"#).unwrap_err().to_string();
+        assert!(e.contains("a label is true, false, 1, 0 or null"), "{e}");
+        assert!(row(r#"{"text": "x", "abuse": "yes"}"#).is_err());
+        assert!(row(r#"{"id": [1], "text": "x"}"#).is_err());
     }
 
     #[test]
