@@ -114,11 +114,27 @@ fn gap_code(c: char) -> Option<u16> {
 
 /// An Arabizi word as consonant skeleton plus what fills each vowel gap:
 /// `gaps[i]` is the gap before consonant `i`, `gaps[n]` the one after the last;
-/// 0 = empty, else the gap's codes (see [`gap_code`]), two bits each.
+/// 0 = empty, else the gap's codes (see [`gap_code`]), two bits each. `vowels[i]` is
+/// the same gap without its hamza marks, with [`HIATUS`] set when it holds two or
+/// more vowel letters: what is left of a hamza the writer left out (`7aeer`).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub(crate) struct ArabiziShape {
     pub(crate) skeleton: String,
     pub(crate) gaps: Vec<u16>,
+    pub(crate) vowels: Vec<u16>,
+}
+
+/// Flag of [`ArabiziShape::vowels`]: the gap has two or more vowel letters.
+const HIATUS: u16 = 1 << 15;
+
+/// Append a code to a gap's code string unless it repeats the last one. Seven codes
+/// fit; a longer gap keeps its first seven.
+fn push_code(gap: u16, code: u16) -> u16 {
+    if gap & 3 != code && gap < 1 << 12 {
+        gap << 2 | code
+    } else {
+        gap
+    }
 }
 
 /// Split a canonical Arabizi key into its shape; consonant runs count once
@@ -126,13 +142,15 @@ pub(crate) struct ArabiziShape {
 pub(crate) fn arabizi_shape(canon: &str, out: &mut ArabiziShape) {
     out.skeleton.clear();
     out.gaps.clear();
-    let mut gap: u16 = 0;
+    out.vowels.clear();
+    let (mut gap, mut vowels, mut letters) = (0u16, 0u16, 0u8);
     let mut last: Option<char> = None;
     for c in canon.chars() {
         if let Some(code) = gap_code(c) {
-            // Seven codes fit; a longer gap keeps its first seven.
-            if gap & 3 != code && gap < 1 << 12 {
-                gap = gap << 2 | code;
+            gap = push_code(gap, code);
+            if code != MARK {
+                vowels = push_code(vowels, code);
+                letters = letters.saturating_add(1);
             }
             continue;
         }
@@ -140,35 +158,46 @@ pub(crate) fn arabizi_shape(canon: &str, out: &mut ArabiziShape) {
             continue;
         }
         out.gaps.push(gap);
+        out.vowels.push(if letters >= 2 {
+            vowels | HIATUS
+        } else {
+            vowels
+        });
         out.skeleton.push(c);
-        gap = 0;
+        (gap, vowels, letters) = (0, 0, 0);
         last = Some(c);
     }
     out.gaps.push(gap);
+    out.vowels.push(if letters >= 2 {
+        vowels | HIATUS
+    } else {
+        vowels
+    });
 }
 
 /// Does a text shape fit a keyword shape? Same skeleton; every gap the keyword
 /// fills must be filled the same way in the text (front or back vowel, hamza), so
-/// `kuss` fits `kos` and `kass` does not; interior gaps the keyword leaves empty
-/// may be filled or not, and the ends may not gain vowels (`7amra` ≠ `7mar`).
+/// `kuss` fits `kos` and `kass` does not. A hamza the keyword writes may be left
+/// out where two vowel letters still show it (`7aeer` fits `7a2eer`, `har` does
+/// not). Interior gaps the keyword leaves empty may be filled or not, and the ends
+/// may not gain vowels (`7amra` ≠ `7mar`).
 pub(crate) fn arabizi_fits(text: &ArabiziShape, kw: &ArabiziShape) -> bool {
     if text.skeleton != kw.skeleton || text.gaps.len() != kw.gaps.len() {
         return false;
     }
     let last = kw.gaps.len() - 1;
-    kw.gaps
-        .iter()
-        .zip(&text.gaps)
-        .enumerate()
-        .all(|(i, (&k, &t))| {
-            if k != 0 {
-                t == k
-            } else if i == 0 || i == last {
-                t == 0
-            } else {
-                true
-            }
-        })
+    (0..kw.gaps.len()).all(|i| {
+        let (k, t) = (kw.gaps[i], text.gaps[i]);
+        if k != 0 {
+            let (kv, tv) = (kw.vowels[i] & !HIATUS, text.vowels[i]);
+            let hamza = kv != k;
+            t == k || (hamza && tv & HIATUS != 0 && tv & !HIATUS == kv)
+        } else if i == 0 || i == last {
+            t == 0
+        } else {
+            true
+        }
+    })
 }
 
 /// The English lexicon (SCOWL via Debian wamerican, see the file header).
@@ -251,6 +280,9 @@ mod tests {
         let haqir = shape("7a2eer");
         assert!(arabizi_fits(&shape("ha2eer"), &haqir));
         assert!(arabizi_fits(&shape("7a'ir"), &haqir));
+        // The hamza left out, its two vowels still written.
+        assert!(arabizi_fits(&shape("7aeer"), &haqir));
+        assert!(arabizi_fits(&shape("haeer"), &haqir));
         assert!(!arabizi_fits(&shape("har"), &haqir));
         assert!(!arabizi_fits(&shape("hour"), &haqir));
         let hmar = shape("7mar");
