@@ -381,15 +381,13 @@ fn rule_set(settings: &Settings, rules: &[PathBuf]) -> anyhow::Result<RuleSet> {
 /// `raqib eval`: the model alone, or with `--engine` the whole engine under the
 /// configured policy, scored as the Perspective endpoint scores a verdict.
 fn eval(settings: &Settings, args: &moderation::eval::EvalArgs) -> anyhow::Result<()> {
+    if !args.engine {
+        return moderation::eval::run(args);
+    }
     let model = Arc::new(
         moderation::classifier::Model::load(&args.model)
             .with_context(|| format!("loading model {}", args.model.display()))?,
     );
-    if !args.engine {
-        return moderation::eval::run_with(args, &model, |text| {
-            moderation::eval::score_text(&model, text)
-        });
-    }
     let engine = Engine {
         rules: Arc::new(rule_set(settings, &args.rules)?),
         model: Some(model.clone()),

@@ -280,20 +280,22 @@ impl WordIndex {
 /// text.
 fn is_name(raw: &str, span: (u32, u32)) -> bool {
     let (start, end) = (span.0 as usize, span.1 as usize);
-    let mut word = raw.chars().skip(start).take(end.saturating_sub(start));
+    // Code points to bytes, so the text before the word can be read backwards in place.
+    let byte = |n: usize| raw.char_indices().nth(n).map_or(raw.len(), |(b, _)| b);
+    let (from, to) = (byte(start), byte(end));
+    let mut word = raw[from..to].chars();
     let capital = word.next().is_some_and(|c| c.is_ascii_uppercase());
     let mut rest = word.peekable();
     if !capital || rest.peek().is_none() || !rest.all(|c| c.is_ascii_lowercase()) {
         return false;
     }
-    let before: Vec<char> = raw.chars().take(start).collect();
-    let text = before
-        .iter()
+    let text = raw[..from]
+        .chars()
         .rev()
-        .skip_while(|&&c| c.is_whitespace() && c != '\n');
+        .skip_while(|&c| c.is_whitespace() && c != '\n');
     // The word before, read backwards (`ya` is `ay`).
     let mut previous = String::new();
-    for &c in text {
+    for c in text {
         if c.is_alphabetic() {
             previous.push(c.to_ascii_lowercase());
         } else if previous.is_empty() {
