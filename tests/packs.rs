@@ -111,6 +111,18 @@ fn packs_catch_the_kinds_they_were_written_for() {
             "en-spam-misc",
             Action::Review,
         ),
+        // Self-promotion: a first-person request goes to review, the weaker
+        // words only add to the score.
+        (
+            "Nice song. Check out my new track and sub for sub!",
+            "en-spam-self-promo",
+            Action::Review,
+        ),
+        (
+            "Great points. I talk about this on my channel too",
+            "en-spam-self-promo-weak",
+            Action::Score,
+        ),
         // "Message us in private": adds to the spam score, glued or not.
         (
             "شقق مفروشة للإيجار اليومي بأسعار مناسبة، راسلونا على الخاص",
@@ -185,6 +197,18 @@ fn packs_leave_the_news_sentences_alone() {
         (
             "على القطاع الخاص أن يتحمل جزءا من كلفة الدعم",
             "contact-private",
+        ),
+        (
+            "Thanks for the link, I'll check it out.",
+            "en-spam-self-promo-weak",
+        ),
+        (
+            "The state channel said the minister will visit the page of the report.",
+            "en-spam-self-promo-weak",
+        ),
+        (
+            "Listen to my point before you call it propaganda.",
+            "en-spam-self-promo",
         ),
         (
             "الفرق بين التعليم العام والتعليم الخاص في المدن الكبرى",
