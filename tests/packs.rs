@@ -111,6 +111,29 @@ fn packs_catch_the_kinds_they_were_written_for() {
             "en-spam-misc",
             Action::Review,
         ),
+        // Hate aimed at a group: the group named next to hatred, a call to expel
+        // or kill, or a dehumanising word.
+        (
+            "أكره السوريين، اطردوهم من هنا",
+            "ar-hate-group",
+            Action::Review,
+        ),
+        ("الموت لليهود", "ar-hate-group", Action::Review),
+        (
+            "والأفارقة كلهم حشرات",
+            "ar-hate-group-dehumanise",
+            Action::Review,
+        ),
+        (
+            "Honestly I hate Muslims, all of them",
+            "en-hate-group",
+            Action::Review,
+        ),
+        (
+            "Refugees are vermin.",
+            "en-hate-group-dehumanise",
+            Action::Review,
+        ),
         // Self-promotion: a first-person request goes to review, the weaker
         // words only add to the score.
         (
@@ -197,6 +220,19 @@ fn packs_leave_the_news_sentences_alone() {
         (
             "على القطاع الخاص أن يتحمل جزءا من كلفة الدعم",
             "contact-private",
+        ),
+        ("أكره الحرب التي قتلت السوريين", "ar-hate-group"),
+        (
+            "اللاجئين مرضى السرطان يحتاجون علاجا عاجلا",
+            "ar-hate-group-dehumanise",
+        ),
+        (
+            "In 1942 there were orders to kill all Jews in occupied Poland.",
+            "en-hate-group",
+        ),
+        (
+            "Refugees are arriving at the border tonight.",
+            "en-hate-group-dehumanise",
         ),
         (
             "Thanks for the link, I'll check it out.",
