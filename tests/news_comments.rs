@@ -74,3 +74,64 @@ fn the_engine_holds_bad_comments_and_rejects_no_clean_one() {
     assert_eq!(known_still_wrong, 2);
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// Identity-term templates (`scripts/identity-templates.py`): 20 group names per
+/// language in 6 clean and 3 abusive templates. The engine must hold nearly every
+/// abusive one (the group-hate rules catch those without an insult word) and reject
+/// no clean one; a few clean ones may go to review, where the model reads a group
+/// name as a hint. Engine at this commit: held ar 59 / en 58 of 60, clean sent to
+/// review ar 5 / en 5 of 120.
+#[test]
+fn group_names_alone_are_not_abuse_and_hate_at_groups_is_held() {
+    let defs = rules::load_paths(&[rules::default_rules_dir()]).unwrap();
+    let engine = Engine {
+        rules: RuleSet::compile(defs, "packs").unwrap().into(),
+        model: Some(
+            Model::load(Path::new("models/raqib-v1.bin"))
+                .unwrap()
+                .into(),
+        ),
+    };
+    #[derive(Deserialize)]
+    struct Template {
+        text: String,
+        lang: String,
+        abuse: bool,
+    }
+    let text = std::fs::read_to_string("tests/fixtures/identity_templates.jsonl").unwrap();
+    // Per language: (abusive held, clean reviewed, clean rejected, rows).
+    let mut counts = std::collections::BTreeMap::<String, [usize; 4]>::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let row: Template = serde_json::from_str(line).unwrap();
+        let input = CommentInput {
+            body: &row.text,
+            author_id: "reader",
+            ..CommentInput::default()
+        };
+        let d = engine
+            .moderate(&input, &Policy::default(), &AuthorHistory::default())
+            .decision;
+        let c = counts.entry(row.lang).or_default();
+        c[3] += 1;
+        match (row.abuse, d) {
+            (true, Decision::Approve) => {}
+            (true, _) => c[0] += 1,
+            (false, Decision::Review) => c[1] += 1,
+            (false, Decision::Reject) => c[2] += 1,
+            (false, _) => {}
+        }
+    }
+    assert_eq!(counts.len(), 2, "{counts:?}");
+    for (lang, [held, reviewed, rejected, rows]) in &counts {
+        assert_eq!(*rows, 180, "{lang}");
+        assert!(
+            *held >= 55,
+            "{lang}: only {held} of 60 abusive templates held"
+        );
+        assert_eq!(*rejected, 0, "{lang}: clean templates rejected");
+        assert!(
+            *reviewed <= 12,
+            "{lang}: {reviewed} of 120 clean templates sent to review"
+        );
+    }
+}
