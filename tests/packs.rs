@@ -134,6 +134,23 @@ fn packs_catch_the_kinds_they_were_written_for() {
             "en-hate-group-dehumanise",
             Action::Review,
         ),
+        // Harassment without an insult word.
+        (
+            "كل يوم نفس الكلام، روحي اطبخي أحسن لك",
+            "ar-harass-sexist",
+            Action::Review,
+        ),
+        ("انطم، محدش سالك", "ar-harass-dismiss", Action::Score),
+        (
+            "Nice try, now get back in the kitchen.",
+            "en-harass-sexist",
+            Action::Review,
+        ),
+        (
+            "Nobody asked you, mate.",
+            "en-harass-dismiss",
+            Action::Score,
+        ),
         // Self-promotion: a first-person request goes to review, the weaker
         // words only add to the score.
         (
@@ -220,6 +237,14 @@ fn packs_leave_the_news_sentences_alone() {
         (
             "على القطاع الخاص أن يتحمل جزءا من كلفة الدعم",
             "contact-private",
+        ),
+        (
+            "الشاعر الأخرس قصيدة جميلة عن المطبخ الليبي",
+            "ar-harass-sexist",
+        ),
+        (
+            "The chef went back to the kitchen after the interview.",
+            "en-harass-sexist",
         ),
         ("أكره الحرب التي قتلت السوريين", "ar-hate-group"),
         (
