@@ -134,6 +134,8 @@ fn packs_catch_the_kinds_they_were_written_for() {
             "en-hate-group-dehumanise",
             Action::Review,
         ),
+        ("I H A T E muslims", "en-hate-group", Action::Review),
+        ("أكـــره اليَهُود", "ar-hate-group", Action::Review),
         // Harassment without an insult word.
         (
             "كل يوم نفس الكلام، روحي اطبخي أحسن لك",
