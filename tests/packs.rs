@@ -153,6 +153,16 @@ fn packs_catch_the_kinds_they_were_written_for() {
             "en-harass-dismiss",
             Action::Score,
         ),
+        (
+            "مقالك حلو بس ابعتيلي صورك أحسن",
+            "ar-harass-sexual",
+            Action::Review,
+        ),
+        (
+            "great take, now send me your pics",
+            "en-harass-sexual",
+            Action::Review,
+        ),
         // Self-promotion: a first-person request goes to review, the weaker
         // words only add to the score.
         (
@@ -247,6 +257,10 @@ fn packs_leave_the_news_sentences_alone() {
         (
             "The chef went back to the kitchen after the interview.",
             "en-harass-sexist",
+        ),
+        (
+            "الوزارة نشرت صور المشروع ورقم الخط الساخن",
+            "ar-harass-sexual",
         ),
         ("أكره الحرب التي قتلت السوريين", "ar-hate-group"),
         (
