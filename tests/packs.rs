@@ -171,6 +171,11 @@ fn packs_catch_the_kinds_they_were_written_for() {
             Action::Review,
         ),
         (
+            "Please become my first subscriber, thank you",
+            "en-spam-self-promo",
+            Action::Review,
+        ),
+        (
             "Great points. I talk about this on my channel too",
             "en-spam-self-promo-weak",
             Action::Score,
@@ -282,6 +287,10 @@ fn packs_leave_the_news_sentences_alone() {
         (
             "The state channel said the minister will visit the page of the report.",
             "en-spam-self-promo-weak",
+        ),
+        (
+            "The paper lost many subscribers after the paywall, check this out.",
+            "en-spam-self-promo",
         ),
         (
             "Listen to my point before you call it propaganda.",
