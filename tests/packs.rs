@@ -171,6 +171,11 @@ fn packs_catch_the_kinds_they_were_written_for() {
             Action::Review,
         ),
         (
+            "win big tonight https://bit.ly/3xYz",
+            "link-shortener",
+            Action::Review,
+        ),
+        (
             "Please become my first subscriber, thank you",
             "en-spam-self-promo",
             Action::Review,
@@ -287,6 +292,10 @@ fn packs_leave_the_news_sentences_alone() {
         (
             "The state channel said the minister will visit the page of the report.",
             "en-spam-self-promo-weak",
+        ),
+        (
+            "As the minister tweeted: \"we will rebuild Derna\" https://t.co/Ab12Cd34",
+            "link-shortener",
         ),
         (
             "The paper lost many subscribers after the paywall, check this out.",
