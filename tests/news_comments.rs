@@ -31,17 +31,22 @@ struct Row {
     known_weakness: Option<String>,
 }
 
-#[test]
-fn the_engine_holds_bad_comments_and_rejects_no_clean_one() {
+/// The shipped rule packs and model.
+fn shipped_engine() -> Engine {
     let defs = rules::load_paths(&[rules::default_rules_dir()]).unwrap();
-    let engine = Engine {
+    Engine {
         rules: RuleSet::compile(defs, "packs").unwrap().into(),
         model: Some(
             Model::load(Path::new("models/raqib-v1.bin"))
                 .unwrap()
                 .into(),
         ),
-    };
+    }
+}
+
+#[test]
+fn the_engine_holds_bad_comments_and_rejects_no_clean_one() {
+    let engine = shipped_engine();
     let text = std::fs::read_to_string("tests/fixtures/news_comments.jsonl").unwrap();
     let (mut wrong, mut known_still_wrong, mut rows) = (Vec::new(), 0, 0);
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
@@ -83,15 +88,7 @@ fn the_engine_holds_bad_comments_and_rejects_no_clean_one() {
 /// review ar 5 / en 5 of 120.
 #[test]
 fn group_names_alone_are_not_abuse_and_hate_at_groups_is_held() {
-    let defs = rules::load_paths(&[rules::default_rules_dir()]).unwrap();
-    let engine = Engine {
-        rules: RuleSet::compile(defs, "packs").unwrap().into(),
-        model: Some(
-            Model::load(Path::new("models/raqib-v1.bin"))
-                .unwrap()
-                .into(),
-        ),
-    };
+    let engine = shipped_engine();
     #[derive(Deserialize)]
     struct Template {
         text: String,
