@@ -118,7 +118,9 @@ impl Attribute {
                 action == Action::Reject || (action == Action::Review && has(&["threat"]))
             }
             Attribute::IdentityAttack => has(&["hate", "identity", "slur", "racis", "sectarian"]),
-            Attribute::Insult => has(&["insult"]),
+            // Harassment without an insult word ("get back in the kitchen") is
+            // Perspective's "negative comment towards a person" all the same.
+            Attribute::Insult => has(&["insult", "harass"]),
             Attribute::Profanity => has(&["obscene", "profan"]),
             Attribute::Threat => has(&["threat"]),
         }
@@ -664,6 +666,21 @@ mod tests {
         assert!(p.score(Attribute::Threat) > 0.8);
         assert!(p.score(Attribute::SevereToxicity) > 0.8);
         assert!(!p.has_rule_for(Attribute::Insult));
+
+        // Hate aimed at a group is an identity attack; harassment without an insult
+        // word is an insult.
+        let v = verdict(
+            0.1,
+            vec![
+                rule("ar-hate-group", Action::Review, None, (0, 10)),
+                rule("en-harass-sexist", Action::Review, None, (11, 20)),
+            ],
+            Decision::Review,
+        );
+        let p = Profile::new(&v, &policy);
+        assert!(p.score(Attribute::IdentityAttack) > 0.8);
+        assert!(p.score(Attribute::Insult) > 0.8);
+        assert!(!p.has_rule_for(Attribute::Threat));
     }
 
     #[test]
