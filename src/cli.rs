@@ -384,10 +384,7 @@ fn eval(settings: &Settings, args: &moderation::eval::EvalArgs) -> anyhow::Resul
     if !args.engine {
         return moderation::eval::run(args);
     }
-    let model = Arc::new(
-        moderation::classifier::Model::load(&args.model)
-            .with_context(|| format!("loading model {}", args.model.display()))?,
-    );
+    let model = Arc::new(moderation::eval::load_model(args)?);
     let engine = Engine {
         rules: Arc::new(rule_set(settings, &args.rules)?),
         model: Some(model.clone()),

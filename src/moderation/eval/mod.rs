@@ -108,9 +108,13 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         !args.engine,
         "--engine needs the rule packs and policy of `raqib eval`"
     );
-    let model = Model::load(&args.model)
-        .with_context(|| format!("loading model {}", args.model.display()))?;
+    let model = load_model(args)?;
     run_with(args, &model, |text| score_text(&model, text))
+}
+
+/// The model named by `--model`, with the path in the error.
+pub fn load_model(args: &EvalArgs) -> anyhow::Result<Model> {
+    Model::load(&args.model).with_context(|| format!("loading model {}", args.model.display()))
 }
 
 /// `raqib eval` with any scorer of a comment body; `model` decides the splits and
