@@ -142,6 +142,15 @@ pub struct RuleDef {
     /// (e.g. a phone number *and* a spam word → reject).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requires: Vec<String>,
+    /// With `requires`: the required rule must match in the same field, at most this
+    /// many characters from this rule's match ("@shop on snapchat", not a reply that
+    /// starts with `@name` and mentions Snapchat three sentences later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<u32>,
+    /// With `within`: the required rule's match must come first ("snapchat: @shop",
+    /// never the `@name` a reply opens with).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub after: bool,
     /// keyword (ar): also accept the inflection suffixes ات ون ين ان يه.
     #[serde(default)]
     pub inflections: bool,
@@ -223,6 +232,10 @@ pub(crate) struct RuleMeta {
     pub(crate) weight: f32,
     pub(crate) fields: Vec<Field>,
     pub(crate) requires: Vec<usize>,
+    /// Characters allowed between this rule's match and a required rule's.
+    pub(crate) within: Option<usize>,
+    /// Whether the required rule's match must come before this one's.
+    pub(crate) after: bool,
 }
 
 /// A compiled, immutable set of rules (`Send + Sync`, swapped behind an `Arc`).
@@ -267,6 +280,12 @@ impl RuleSet {
                         .ok_or_else(|| invalid(&d.id, format!("requires unknown rule {r:?}")))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
+            if d.within.is_some() && requires.is_empty() {
+                return Err(invalid(&d.id, "within needs requires"));
+            }
+            if d.after && d.within.is_none() {
+                return Err(invalid(&d.id, "after needs within"));
+            }
             let default_fields: &[FieldName] = match d.kind {
                 RuleKind::Length => &[FieldName::Body],
                 _ => &[FieldName::Body, FieldName::Subject, FieldName::Name],
@@ -286,6 +305,8 @@ impl RuleSet {
                 weight,
                 fields,
                 requires,
+                within: d.within.map(|n| n as usize),
+                after: d.after,
             });
             match d.kind {
                 RuleKind::Keyword | RuleKind::Phrase => set.words.add(i, d)?,
@@ -347,14 +368,31 @@ impl RuleSet {
         // Fx, not SipHash: the keys are rule indexes and spans of this one comment,
         // and SipHash was a visible share of a comment's cost.
         let matched: FxHashSet<usize> = hits.iter().map(|h| h.rule).collect();
+        // Spans of every hit, for `within`: a comment has a handful of hits, so a
+        // scan per proximity rule is cheaper than an index.
+        let spans: Vec<(usize, Option<FieldSpan>)> =
+            hits.iter().map(|h| (h.rule, h.span)).collect();
         let mut seen: FxHashSet<(usize, Option<FieldSpan>, Option<String>)> = FxHashSet::default();
         let mut out = Vec::new();
         for h in hits {
             let Some(meta) = self.metas.get(h.rule) else {
                 continue;
             };
-            if !meta.requires.is_empty() && !meta.requires.iter().any(|r| matched.contains(r)) {
-                continue;
+            if !meta.requires.is_empty() {
+                let found = match meta.within {
+                    None => meta.requires.iter().any(|r| matched.contains(r)),
+                    Some(n) => h.span.is_some_and(|here| {
+                        spans.iter().any(|(rule, span)| {
+                            meta.requires.contains(rule)
+                                && span.is_some_and(|there| {
+                                    gap(here, there) <= n && (!meta.after || there.1 < here.1)
+                                })
+                        })
+                    }),
+                };
+                if !found {
+                    continue;
+                }
             }
             if !seen.insert((h.rule, h.span, h.text.clone())) {
                 continue;
@@ -388,6 +426,15 @@ impl RuleSet {
 
 /// A field and a code point range in it.
 pub(crate) type FieldSpan = (Field, usize, usize);
+
+/// Code points between two spans (0 when they touch or overlap); spans in
+/// different fields are never near.
+fn gap(a: FieldSpan, b: FieldSpan) -> usize {
+    if a.0 != b.0 {
+        return usize::MAX;
+    }
+    b.1.saturating_sub(a.2).max(a.1.saturating_sub(b.2))
+}
 
 /// A raw hit before `requires` and de-duplication: rule index, span (field,
 /// code point start, end), an explicit matched text when there is no span, and

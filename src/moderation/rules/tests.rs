@@ -211,6 +211,70 @@ action = "reject"
 }
 
 #[test]
+fn requires_within_and_after_look_at_where_the_required_rule_matched() {
+    let s = set(r#"
+[[rule]]
+id = "app"
+kind = "keyword"
+terms = ["snapchat", "سناب"]
+label = "spam"
+action = "score"
+weight = 0.1
+[[rule]]
+id = "near"
+kind = "regex"
+pattern = '(?-u:\B)@[a-z0-9_]{4,}'
+requires = ["app"]
+within = 12
+label = "spam"
+action = "review"
+[[rule]]
+id = "after"
+kind = "regex"
+pattern = '(?-u:\B)@[a-z0-9_]{4,}'
+requires = ["app"]
+within = 12
+after = true
+label = "spam"
+action = "reject"
+"#);
+    let ids = |text: &str| -> Vec<String> {
+        let mut v: Vec<String> = run(&s, &body(text))
+            .into_iter()
+            .map(|m| m.rule_id)
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    // The messenger right before the handle: both.
+    assert_eq!(
+        ids("add me on snapchat: @shop_deals"),
+        ["after", "app", "near"]
+    );
+    assert_eq!(
+        ids("تابعونا على سناب @shop_riyadh"),
+        ["after", "app", "near"]
+    );
+    // Right after it: near, but not `after`.
+    assert_eq!(ids("@shop_deals on snapchat"), ["app", "near"]);
+    // A reply that opens with a name and mentions the app later: neither.
+    assert_eq!(
+        ids("@ahmad_k you are right, I read the whole report yesterday on snapchat"),
+        ["app"]
+    );
+    // Another field is never near: the name holds the handle, the body the app.
+    let input = CommentInput {
+        body: "snapchat",
+        author_name: Some("@shop_deals"),
+        author_id: "u1",
+        ..CommentInput::default()
+    };
+    let m = run(&s, &input);
+    assert!(m.iter().all(|m| m.rule_id == "app"), "{m:?}");
+}
+
+#[test]
 fn link_domains_shorteners_and_counts() {
     let s = set(r#"
 [[rule]]
@@ -328,6 +392,18 @@ fn malformed_rules_name_the_id() {
         .contains("req")
     );
     assert!(err(&format!("[[rule]]\nid='len'\nkind='length'\n{base}")).contains("len"));
+    assert!(
+        err(&format!(
+            "[[rule]]\nid='far'\nkind='keyword'\nterms=['x']\nwithin=5\n{base}"
+        ))
+        .contains("rule far: within needs requires")
+    );
+    assert!(
+        err(&format!(
+            "[[rule]]\nid='y'\nkind='keyword'\nterms=['y']\n{base}\n[[rule]]\nid='ord'\nkind='keyword'\nterms=['x']\nrequires=['y']\nafter=true\n{base}"
+        ))
+        .contains("rule ord: after needs within")
+    );
     assert!(
         err(&format!(
             "[[rule]]\nid='lang'\nkind='keyword'\nlang='ar'\nterms=['abc']\n{base}"
