@@ -197,6 +197,29 @@ fn packs_catch_the_kinds_they_were_written_for() {
             "contact-private",
             Action::Score,
         ),
+        // A handle right after a messenger's name is a contact line: rejected.
+        (
+            "عروض الأسبوع، تابعونا على سناب @offers_riyadh",
+            "contact-handle-with-app",
+            Action::Reject,
+        ),
+        (
+            "Great deals every day, add me on snapchat: @deals_4_u",
+            "contact-handle-with-app",
+            Action::Reject,
+        ),
+        // After a contact verb it adds to the score.
+        (
+            "للاستفسار راسلني @beauty_center",
+            "contact-handle",
+            Action::Score,
+        ),
+        // Keyword stuffing with pipes adds to the score.
+        (
+            "best plumber london | emergency plumber london | 24h plumber london | plumber near me",
+            "en-seo-stuffing",
+            Action::Score,
+        ),
     ];
     for (text, rule, action) in cases {
         let (ids, strongest) = run(&set, text);
@@ -206,6 +229,9 @@ fn packs_catch_the_kinds_they_were_written_for() {
         );
         assert_eq!(strongest, Some(*action), "{text}: {ids:?}");
     }
+    // "kikes" (a slur) is not the plural of the messenger Kik.
+    let (ids, _) = run(&set, "@JohnD the kikes remark is vile, report it");
+    assert!(!ids.iter().any(|i| i.starts_with("contact-")), "{ids:?}");
 }
 
 #[test]
@@ -308,6 +334,35 @@ fn packs_leave_the_news_sentences_alone() {
         (
             "الفرق بين التعليم العام والتعليم الخاص في المدن الكبرى",
             "contact-private",
+        ),
+        // A reply opens with the name it answers; the messenger comes later.
+        (
+            "@ahmad_k معك حق، الخبر انتشر على الواتساب قبل أن تنشره الصحف",
+            "contact-handle-with-app",
+        ),
+        (
+            "@sarah_m you are right, the video went round on WhatsApp before the report",
+            "contact-handle-with-app",
+        ),
+        ("@sarah_m exactly what I said yesterday", "contact-handle"),
+        // Laughter, stretched words and rows of "!" are how readers write.
+        (
+            "هههههههههههههههههههههه والله صدقت، الوزير ما يعرف شي",
+            "shape-char-run",
+        ),
+        ("Wow!!!!!!!!!!!!!!!!!!!! What a goal", "shape-char-run"),
+        (
+            "no no no no no no no no no, read the whole article before you comment",
+            "shape-word-repeat",
+        ),
+        // Pipes that are not stuffing: line separators and a quoted headline.
+        (
+            "Not sure || will ask him tonight || see you at seven",
+            "en-seo-stuffing",
+        ),
+        (
+            "Fuel subsidies to end in March | Business News | Reuters",
+            "en-seo-stuffing",
         ),
     ];
     for (text, rule) in cases {
