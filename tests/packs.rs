@@ -197,6 +197,18 @@ fn packs_catch_the_kinds_they_were_written_for() {
             "contact-private",
             Action::Score,
         ),
+        // Slurs go to review, disguised or not.
+        (
+            "go back where you came from, you dirty wetback",
+            "en-slur",
+            Action::Review,
+        ),
+        (
+            "only a f4ggot would write this article",
+            "en-slur",
+            Action::Review,
+        ),
+        ("the k i k e s own the media", "en-slur", Action::Review),
         // A handle right after a messenger's name is a contact line: rejected.
         (
             "عروض الأسبوع، تابعونا على سناب @offers_riyadh",
@@ -229,8 +241,9 @@ fn packs_catch_the_kinds_they_were_written_for() {
         );
         assert_eq!(strongest, Some(*action), "{text}: {ids:?}");
     }
-    // "kikes" (a slur) is not the plural of the messenger Kik.
+    // The slur in its plural is not the messenger Kik.
     let (ids, _) = run(&set, "@JohnD the kikes remark is vile, report it");
+    assert!(ids.iter().any(|i| i == "en-slur"), "{ids:?}");
     assert!(!ids.iter().any(|i| i.starts_with("contact-")), "{ids:?}");
 }
 
@@ -334,6 +347,21 @@ fn packs_leave_the_news_sentences_alone() {
         (
             "الفرق بين التعليم العام والتعليم الخاص في المدن الكبرى",
             "contact-private",
+        ),
+        // Everyday words that share letters with a slur.
+        (
+            "The minister found a chink in the armour of the plan",
+            "en-slur",
+        ),
+        (
+            "The dykes held when the river flooded the polder",
+            "en-slur",
+        ),
+        ("Add the spices after the onions have browned", "en-slur"),
+        ("The Pakistani team won the series", "en-slur"),
+        (
+            "He was a fagin of the old school, said the critic",
+            "en-slur",
         ),
         // A reply opens with the name it answers; the messenger comes later.
         (
