@@ -197,6 +197,14 @@ fn packs_catch_the_kinds_they_were_written_for() {
             "contact-private",
             Action::Score,
         ),
+        // Sectarian slurs go to review, with clitics and stretched letters.
+        (
+            "والله الروافض ما لهم أمان، لا تصدقوهم",
+            "ar-slur",
+            Action::Review,
+        ),
+        ("هذا كلام مجوووس يا جماعة", "ar-slur", Action::Review),
+        ("يا نصيري يا حاقد", "ar-slur", Action::Review),
         // Slurs go to review, disguised or not.
         (
             "go back where you came from, you dirty wetback",
@@ -348,6 +356,11 @@ fn packs_leave_the_news_sentences_alone() {
             "الفرق بين التعليم العام والتعليم الخاص في المدن الكبرى",
             "contact-private",
         ),
+        // Refusing, a religion, a dynasty: not slurs.
+        ("القوى الرافضة للقرار اجتمعت أمس في البرلمان", "ar-slur"),
+        ("المواطنون رافضون للتطبيع بكل أشكاله", "ar-slur"),
+        ("الديانة المجوسية من أقدم الأديان في إيران", "ar-slur"),
+        ("حكمت الدولة الصفوية إيران في القرن السادس عشر", "ar-slur"),
         // Everyday words that share letters with a slur.
         (
             "The minister found a chink in the armour of the plan",
