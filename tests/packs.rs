@@ -197,6 +197,15 @@ fn packs_catch_the_kinds_they_were_written_for() {
             "contact-private",
             Action::Score,
         ),
+        // Dialect insults and superlatives (Gulf, Levantine, Iraqi, Egyptian).
+        ("انت احقر واحد شفته بحياتي", "ar-insult", Action::Review),
+        ("يلعنك ويلعن كلامك", "ar-insult", Action::Review),
+        (
+            "يا عبيط افهم الخبر قبل ما تعلق",
+            "ar-insult",
+            Action::Review,
+        ),
+        ("انقلع من هنا", "ar-harass-dismiss", Action::Score),
         // Sectarian slurs go to review, with clitics and stretched letters.
         (
             "والله الروافض ما لهم أمان، لا تصدقوهم",
@@ -356,6 +365,9 @@ fn packs_leave_the_news_sentences_alone() {
             "الفرق بين التعليم العام والتعليم الخاص في المدن الكبرى",
             "contact-private",
         ),
+        // Animals and shoes in their literal sense only add to the score.
+        ("المزارع باع بقرة وخروفا قبل العيد", "ar-insult"),
+        ("ارتفعت أسعار القنادر والأحذية المستوردة", "ar-insult"),
         // Refusing, a religion, a dynasty: not slurs.
         ("القوى الرافضة للقرار اجتمعت أمس في البرلمان", "ar-slur"),
         ("المواطنون رافضون للتطبيع بكل أشكاله", "ar-slur"),
