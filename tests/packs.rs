@@ -214,6 +214,12 @@ fn packs_catch_the_kinds_they_were_written_for() {
         ),
         ("هذا كلام مجوووس يا جماعة", "ar-slur", Action::Review),
         ("يا نصيري يا حاقد", "ar-slur", Action::Review),
+        (
+            "stfu, nobody reads your posts",
+            "en-profanity",
+            Action::Review,
+        ),
+        ("what a lazy ass article", "en-profanity", Action::Review),
         // Slurs go to review, disguised or not.
         (
             "go back where you came from, you dirty wetback",
@@ -373,6 +379,11 @@ fn packs_leave_the_news_sentences_alone() {
         ("المواطنون رافضون للتطبيع بكل أشكاله", "ar-slur"),
         ("الديانة المجوسية من أقدم الأديان في إيران", "ar-slur"),
         ("حكمت الدولة الصفوية إيران في القرن السادس عشر", "ar-slur"),
+        // Profanity inside longer words, and a name.
+        (
+            "The class will assess the assets of Dick Cheney's firm",
+            "en-profanity",
+        ),
         // Everyday words that share letters with a slur.
         (
             "The minister found a chink in the armour of the plan",
