@@ -249,6 +249,17 @@ fn packs_catch_the_kinds_they_were_written_for() {
             "contact-handle",
             Action::Score,
         ),
+        // Self-promotion misspelt or without "subscribe".
+        (
+            "suscribe plz i make minecraft videos",
+            "en-spam-self-promo",
+            Action::Review,
+        ),
+        (
+            "great report. check out my channel for the full interview",
+            "en-spam-self-promo",
+            Action::Review,
+        ),
         // Keyword stuffing with pipes adds to the score.
         (
             "best plumber london | emergency plumber london | 24h plumber london | plumber near me",
