@@ -44,6 +44,18 @@ fn shipped_engine() -> Engine {
     }
 }
 
+/// What the engine decides for a body from a reader with no history, default policy.
+fn decide(engine: &Engine, body: &str) -> Decision {
+    let input = CommentInput {
+        body,
+        author_id: "reader",
+        ..CommentInput::default()
+    };
+    engine
+        .moderate(&input, &Policy::default(), &AuthorHistory::default())
+        .decision
+}
+
 #[test]
 fn the_engine_holds_bad_comments_and_rejects_no_clean_one() {
     let engine = shipped_engine();
@@ -52,20 +64,15 @@ fn the_engine_holds_bad_comments_and_rejects_no_clean_one() {
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let row: Row = serde_json::from_str(line).unwrap();
         rows += 1;
-        let input = CommentInput {
-            body: &row.text,
-            author_id: "reader",
-            ..CommentInput::default()
-        };
-        let v = engine.moderate(&input, &Policy::default(), &AuthorHistory::default());
+        let decision = decide(&engine, &row.text);
         let bad = row.spam || row.abuse;
         let ok = if bad {
-            v.decision != Decision::Approve
+            decision != Decision::Approve
         } else {
-            v.decision != Decision::Reject
+            decision != Decision::Reject
         };
         match (&row.known_weakness, ok) {
-            (None, false) => wrong.push(format!("{} {:?}: {:?}", row.kind, row.text, v.decision)),
+            (None, false) => wrong.push(format!("{} {:?}: {:?}", row.kind, row.text, decision)),
             (Some(_), false) => known_still_wrong += 1,
             // A known weakness that now passes: the file should say so.
             (Some(why), true) => wrong.push(format!(
@@ -100,14 +107,7 @@ fn group_names_alone_are_not_abuse_and_hate_at_groups_is_held() {
     let mut counts = std::collections::BTreeMap::<String, [usize; 4]>::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let row: Template = serde_json::from_str(line).unwrap();
-        let input = CommentInput {
-            body: &row.text,
-            author_id: "reader",
-            ..CommentInput::default()
-        };
-        let d = engine
-            .moderate(&input, &Policy::default(), &AuthorHistory::default())
-            .decision;
+        let d = decide(&engine, &row.text);
         let c = counts.entry(row.lang).or_default();
         c[3] += 1;
         match (row.abuse, d) {

@@ -368,23 +368,20 @@ impl RuleSet {
         // Fx, not SipHash: the keys are rule indexes and spans of this one comment,
         // and SipHash was a visible share of a comment's cost.
         let matched: FxHashSet<usize> = hits.iter().map(|h| h.rule).collect();
-        // Spans of every hit, for `within`: a comment has a handful of hits, so a
-        // scan per proximity rule is cheaper than an index.
-        let spans: Vec<(usize, Option<FieldSpan>)> =
-            hits.iter().map(|h| (h.rule, h.span)).collect();
         let mut seen: FxHashSet<(usize, Option<FieldSpan>, Option<String>)> = FxHashSet::default();
         let mut out = Vec::new();
-        for h in hits {
+        for h in &hits {
             let Some(meta) = self.metas.get(h.rule) else {
                 continue;
             };
             if !meta.requires.is_empty() {
                 let found = match meta.within {
                     None => meta.requires.iter().any(|r| matched.contains(r)),
+                    // A comment has a handful of hits: a scan beats an index.
                     Some(n) => h.span.is_some_and(|here| {
-                        spans.iter().any(|(rule, span)| {
-                            meta.requires.contains(rule)
-                                && span.is_some_and(|there| {
+                        hits.iter().any(|other| {
+                            meta.requires.contains(&other.rule)
+                                && other.span.is_some_and(|there| {
                                     gap(here, there) <= n && (!meta.after || there.1 < here.1)
                                 })
                         })
@@ -397,8 +394,8 @@ impl RuleSet {
             if !seen.insert((h.rule, h.span, h.text.clone())) {
                 continue;
             }
-            let matched_text = match (h.span, h.text) {
-                (_, Some(t)) => t,
+            let matched_text = match (h.span, &h.text) {
+                (_, Some(t)) => t.clone(),
                 (Some((field, a, b)), None) => fields
                     .iter()
                     .find(|f| f.field == field)
