@@ -74,6 +74,33 @@ fn packs_catch_the_kinds_they_were_written_for() {
             "en-threat-intimidation",
             Action::Review,
         ),
+        // Curses aimed at someone and calls to kill or execute: a score in Arabic,
+        // where scripture and verdicts share the words; review in English.
+        (
+            "الله ينتقم منك يا ظالم على كل اللي عملته في البلد",
+            "ar-insult-curse",
+            Action::Score,
+        ),
+        (
+            "حسبي الله فيكم يا مسؤولين، سرقتوا البلد وهربتوا",
+            "ar-insult-curse",
+            Action::Score,
+        ),
+        (
+            "اعدموهم في الميدان، ما يستاهلوا غير كده",
+            "ar-threat-violence-call",
+            Action::Score,
+        ),
+        (
+            "I swear I'll kill you if you post that again",
+            "en-threat",
+            Action::Review,
+        ),
+        (
+            "Traitors like him should be hanged.",
+            "en-threat-violence-call",
+            Action::Review,
+        ),
         // Earn-from-home ads, chain messages and Arabizi ads.
         (
             "فرصة عمل من المنزل للجميع، دخل يصل إلى ٣٠٠ دولار أسبوعيا",
@@ -309,6 +336,26 @@ fn packs_leave_the_news_sentences_alone() {
         (
             "I know where you stand on this, and I still disagree.",
             "en-threat-intimidation",
+        ),
+        (
+            "حسبي الله ونعم الوكيل، الله يرحم الضحايا ويصبر أهلهم",
+            "ar-insult-curse",
+        ),
+        (
+            "وقال الشيخ في خطبته إن الله ينتقم من الظالمين ولو بعد حين",
+            "ar-insult-curse",
+        ),
+        (
+            "قضت المحكمة بالإعدام على المتهمين الثلاثة في قضية القتل",
+            "ar-threat-violence-call",
+        ),
+        (
+            "The council will hang the new portraits in the town hall next week.",
+            "en-threat-violence-call",
+        ),
+        (
+            "He was sentenced to death in 1996 and executed two years later.",
+            "en-threat-violence-call",
         ),
         (
             "العمل من المنزل أصبح شائعا بعد الجائحة والشركات تقلل المكاتب",
