@@ -358,6 +358,15 @@ fn packs_leave_the_news_sentences_alone() {
             "en-threat-violence-call",
         ),
         (
+            "This bill should die in committee, and the other party will wipe them out in May.",
+            "en-threat-violence-call",
+        ),
+        (
+            "Congress voted against the wall again, so the border plan is dead.",
+            "en-threat-violence-call",
+        ),
+        ("Fine, I'll cut you some slack this time.", "en-threat"),
+        (
             "العمل من المنزل أصبح شائعا بعد الجائحة والشركات تقلل المكاتب",
             "ar-spam-from-home-offer",
         ),
