@@ -345,6 +345,7 @@ fn packs_leave_the_news_sentences_alone() {
             "وقال الشيخ في خطبته إن الله ينتقم من الظالمين ولو بعد حين",
             "ar-insult-curse",
         ),
+        ("ألا لعنة الله على الظالمين", "ar-insult-curse"),
         (
             "قضت المحكمة بالإعدام على المتهمين الثلاثة في قضية القتل",
             "ar-threat-violence-call",
