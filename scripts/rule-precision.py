@@ -19,22 +19,29 @@ word rules on `nontest` (the default) and read `test` once, afterwards.
 
 import argparse
 import glob
+import importlib.util
 import json
+import os
 import subprocess
 import sys
 from collections import defaultdict
 
 
-def bucket(row_id: str) -> int:
-    h = 0xCBF29CE484222325
-    for b in row_id.encode():
-        h ^= b
-        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h % 100
+def _dev_split():
+    """`dev-split.py` holds the one Python copy of the split rule; its name has a dash,
+    so it is loaded by path."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dev-split.py")
+    spec = importlib.util.spec_from_file_location("dev_split", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+split_bucket = _dev_split().split_bucket
 
 
 def in_split(row_id: str, split: str) -> bool:
-    test = bucket(row_id) >= 90
+    test = split_bucket(row_id) >= 90
     return split == "all" or (split == "test") == test
 
 
@@ -69,11 +76,13 @@ def main() -> int:
                         base[r["source"]][head][0] += 1
                         base[r["source"]][head][1] += bool(r[head])
 
-    cmd = [args.bin, "check", "--no-model"]
+    # Run from the checkout, where `raqib check` finds its configuration and packs.
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    cmd = [os.path.abspath(args.bin), "check", "--no-model"]
     for r in args.rules:
-        cmd += ["--rules", r]
+        cmd += ["--rules", os.path.abspath(r)]
     stdin = "".join(json.dumps({"id": rid, "text": r["text"], "lang": r.get("lang")}, ensure_ascii=False) + "\n" for rid, r in rows.items())
-    out = subprocess.run(cmd, input=stdin, capture_output=True, text=True, check=False)
+    out = subprocess.run(cmd, input=stdin, capture_output=True, text=True, check=False, cwd=repo)
     if out.returncode != 0:
         print(out.stderr, file=sys.stderr)
         return out.returncode
